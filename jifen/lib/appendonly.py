@@ -1,0 +1,45 @@
+"""Database triggers that make a table append-only on SQLite and PostgreSQL alike.
+
+The application never updates or deletes such rows; the triggers make sure nothing else
+does either without leaving a trace (a tamperer must drop the trigger first)."""
+
+from django.db import migrations
+
+
+def append_only(table: str) -> migrations.RunPython:
+    """A migration operation that installs (and on reverse removes) the triggers."""
+
+    def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+        for statement in _install(schema_editor.connection.vendor, table):
+            schema_editor.execute(statement)
+
+    def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+        for statement in _remove(schema_editor.connection.vendor, table):
+            schema_editor.execute(statement)
+
+    return migrations.RunPython(forwards, backwards)
+
+
+def _install(vendor: str, table: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            f"""CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql""",
+            f"""CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION {table}_append_only()""",
+        ]
+    return [
+        f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+        BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END""",
+        f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+        BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END""",
+    ]
+
+
+def _remove(vendor: str, table: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}",
+            f"DROP FUNCTION IF EXISTS {table}_append_only()",
+        ]
+    return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]

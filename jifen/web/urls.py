@@ -1,0 +1,13 @@
+"""Every page, grouped by who uses it; each module keeps its own `urlpatterns`."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("jifen.web.public")),
+    path("", include("jifen.web.auth")),
+    path("p/<slug:slug>/me/", include("jifen.web.resident")),
+    path("p/<slug:slug>/console/", include("jifen.web.console")),
+    path("p/<slug:slug>/console/", include("jifen.web.residents")),
+    path("p/<slug:slug>/console/", include("jifen.web.imports")),
+    path("p/<slug:slug>/console/", include("jifen.web.cards")),
+]
