@@ -2,4 +2,25 @@
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Jifen API", version="1", urls_namespace="api")
+from jifen.api import me, members, programmes
+from jifen.api.auth import SessionAuth, TokenAuth
+from jifen.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="Jifen API",
+    version="1",
+    urls_namespace="api",
+    description=(
+        "Authenticate with a personal token (`Authorization: Bearer jf_…`, made on the "
+        "account's token page) or with the browser session plus the `X-CSRFToken` header "
+        'for writes. Every refusal is `{"code": …, "detail": …}`: `code` is stable, '
+        "`detail` follows `Accept-Language`."
+    ),
+    # Token first: a session check would otherwise refuse a token call for lack of CSRF.
+    auth=[TokenAuth(), SessionAuth()],
+)
+install_error_handlers(api)
+
+api.add_router("", me.router)
+api.add_router("", programmes.router)
+api.add_router("", members.router)

@@ -1,0 +1,115 @@
+"""One error format for the whole API: {"code": …, "detail": …}. `code` is stable and never
+depends on the language; `detail` is translated to the request's language."""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from jifen.lib.errors import DomainError
+
+logger = logging.getLogger("jifen.api")
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+    message = _("Sign in, or send a valid personal token as “Authorization: Bearer …”.")
+    status = 401
+
+
+class CsrfFailed(DomainError):
+    code = "csrf_failed"
+    message = _("The CSRF token is missing or wrong: send it in the X-CSRFToken header.")
+    status = 403
+
+
+class InvalidCursor(DomainError):
+    code = "invalid_cursor"
+    message = _("This cursor is not valid; start again from the first page.")
+
+
+NOT_FOUND = _("Not found.")
+INVALID_INPUT = _("The input is not valid.")
+SERVER_ERROR = _("Something went wrong on our side. The error has been logged.")
+# ninja's own HTTP errors (unparsable body, throttling) mapped to our codes.
+HTTP_CODES: dict[int, tuple[str, Any]] = {
+    400: ("invalid_json", _("The request body is not valid JSON.")),
+    401: ("unauthenticated", Unauthenticated.message),
+    403: ("forbidden", _("You are not allowed to do this.")),
+    404: ("not_found", NOT_FOUND),
+    429: ("throttled", _("Too many requests; wait a moment and try again.")),
+}
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Replace ninja's default handlers with ones that all answer in the one format."""
+    handlers: dict[type[Exception], Callable[[HttpRequest, Any], tuple[int, dict[str, Any]]]] = {
+        DomainError: _domain_error,
+        Http404: _not_found,
+        PermissionDenied: _not_found,  # forbidden and missing look the same
+        ValidationError: _invalid_input,
+        DjangoValidationError: _invalid_model,  # a service's full_clean() or password check
+        AuthenticationError: _unauthenticated,
+        HttpError: _http_error,
+        Exception: _server_error,
+    }
+    for exc_class, handler in handlers.items():
+        api.add_exception_handler(exc_class, _responder(api, handler))
+
+
+def _responder(api: NinjaAPI, handler: Callable[..., tuple[int, dict[str, Any]]]) -> Any:
+    def respond(request: HttpRequest, exc: Exception) -> HttpResponse:
+        status, body = handler(request, exc)
+        response = api.create_response(request, body, status=status)
+        if status == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="jifen"'
+        return response
+
+    return respond
+
+
+def error_body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "detail": str(detail), **extra}
+
+
+def _domain_error(request: HttpRequest, exc: DomainError) -> tuple[int, dict[str, Any]]:
+    return exc.status, error_body(exc.code, exc)
+
+
+def _not_found(request: HttpRequest, exc: Exception) -> tuple[int, dict[str, Any]]:
+    return 404, error_body("not_found", NOT_FOUND)
+
+
+def _invalid_input(request: HttpRequest, exc: ValidationError) -> tuple[int, dict[str, Any]]:
+    errors = [{"loc": e.get("loc"), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors]
+    return 422, error_body("invalid_input", INVALID_INPUT, errors=errors)
+
+
+def _invalid_model(request: HttpRequest, exc: DjangoValidationError) -> tuple[int, dict[str, Any]]:
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    errors = [{"loc": [field], "msg": str(msg)} for field, msgs in fields.items() for msg in msgs]
+    return 422, error_body("invalid_input", INVALID_INPUT, errors=errors)
+
+
+def _unauthenticated(request: HttpRequest, exc: Exception) -> tuple[int, dict[str, Any]]:
+    return 401, error_body(Unauthenticated.code, Unauthenticated.message)
+
+
+def _http_error(request: HttpRequest, exc: HttpError) -> tuple[int, dict[str, Any]]:
+    code, detail = HTTP_CODES.get(exc.status_code, ("http_error", exc.message))
+    body = error_body(code, detail)
+    if isinstance(exc, Throttled) and exc.wait is not None:
+        body["retry_after"] = int(exc.wait) + 1
+    return exc.status_code, body
+
+
+def _server_error(request: HttpRequest, exc: Exception) -> tuple[int, dict[str, Any]]:
+    # The client learns nothing about the internals; the log gets the traceback.
+    logger.error("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
+    return 500, error_body("server_error", SERVER_ERROR)

@@ -1,0 +1,34 @@
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from jifen.ledger import signing
+
+
+def test_a_signed_head_verifies_with_the_public_key_and_fails_when_altered():
+    key = Ed25519PrivateKey.generate()
+    head = signing.sign_tree_head(programme="xingfuli", serial=1, size=10, root_hash=b"\x01" * 32,
+                                  timestamp_ms=1_700_000_000_000, key=key)
+    public = signing.load_public_key(signing.public_key_b64(key.public_key()))
+    assert signing.verify_tree_head(head, public)
+    for change in ({"size": 11}, {"root_hash": b"\x02" * 32}, {"timestamp_ms": 1},
+                   {"programme": "other"}, {"serial": 2}):
+        forged = signing.SignedTreeHead(**{**head.__dict__, **change})
+        assert not signing.verify_tree_head(forged, public)
+
+
+def test_a_head_signed_by_another_key_does_not_verify():
+    head = signing.sign_tree_head(programme="p", serial=1, size=1, root_hash=b"\x00" * 32,
+                                  timestamp_ms=1, key=Ed25519PrivateKey.generate())
+    assert not signing.verify_tree_head(head, Ed25519PrivateKey.generate().public_key())
+
+
+def test_the_key_is_generated_once_into_the_data_directory(settings, tmp_path, monkeypatch):
+    monkeypatch.delenv("JIFEN_LOG_SIGNING_KEY", raising=False)
+    settings.DATA_DIR = tmp_path
+    signing.signing_key.cache_clear()
+    try:
+        first = signing.key_id(signing.signing_key().public_key())
+        signing.signing_key.cache_clear()
+        assert signing.key_id(signing.signing_key().public_key()) == first
+        assert (tmp_path / "log_signing_key").stat().st_mode & 0o077 == 0
+    finally:
+        signing.signing_key.cache_clear()
