@@ -1,11 +1,20 @@
 """Personas shared by every test: two programmes, so that every test can check isolation."""
 
 import pytest
+from django.core.cache import cache
 
 from jifen.programmes.models import RoleKind
 from jifen.testing import (
     make_community, make_member, make_programme, make_resident_user, make_staff,
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Login throttling counts in the cache; one test's failures must not lock the next."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

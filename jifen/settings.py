@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "jifen.accounts",
     "jifen.programmes",
     "jifen.audit",
+    "jifen.idempotency",
     "jifen.web",
 ]
 
@@ -76,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "jifen.web.context_processors.acting",
             ],
         },
     },

@@ -131,11 +131,12 @@ def _apply(member: Member, data: MemberData) -> None:
     if phone and Member.objects.filter(programme=programme, phone=phone).exclude(
             pk=member.pk).exists():
         raise errors.PhoneTaken(phone=phone)
+    joined_on = data.joined_on or member.joined_on  # an update may leave the date as it was
     for f in fields(data):
         setattr(member, f.name, getattr(data, f.name))
     member.display_name = data.display_name.strip()
     member.phone = phone
-    member.joined_on = data.joined_on or member.joined_on
+    member.joined_on = joined_on
 
 
 def _save_member(member: Member) -> None:

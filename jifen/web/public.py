@@ -1,26 +1,55 @@
-"""Pages anyone may see: the front page and each programme's landing page."""
+"""Pages anyone may see: the front page and each public programme's landing page.
+They show names, descriptions and counts only: never a resident's name or phone."""
 
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
-from jifen.programmes.models import Programme
+from jifen.programmes.models import Community, MemberStatus, Programme
 from jifen.programmes.queries import programmes_of
+
+_ACTIVE = Q(members__status=MemberStatus.ACTIVE)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Signed in: the programmes the user belongs to. Otherwise the public programmes."""
-    public = Programme.objects.filter(is_public=True)
+    """Signed in: the programmes the user belongs to. Always: the public programmes."""
+    public = Programme.objects.filter(is_public=True).annotate(
+        community_count=Count("communities", distinct=True)
+    )
     mine = programmes_of(request.user) if request.user.is_authenticated else []
     return render(request, "web/home.html", {"public": public, "mine": mine})
 
 
 def landing(request: HttpRequest, slug: str) -> HttpResponse:
+    """A public programme's page: what it is, its communities and how many take part."""
     programme = Programme.objects.filter(slug=slug, is_public=True).first()
     if programme is None:
         raise Http404
-    return render(request, "web/landing.html", {"programme": programme,
-                                                "communities": programme.communities.all()})
+    communities = _communities_with_counts(programme)
+    entry = _entry_for(request, programme)
+    return render(
+        request,
+        "web/landing.html",
+        {
+            "programme": programme,
+            "communities": communities,
+            "entry": entry,
+            "resident_count": sum(c.resident_count for c in communities),
+        },
+    )
+
+
+def _communities_with_counts(programme: Programme) -> list[Community]:
+    qs: QuerySet[Community] = Community.objects.filter(programme=programme)
+    return list(qs.annotate(resident_count=Count("members", filter=_ACTIVE)))
+
+
+def _entry_for(request: HttpRequest, programme: Programme):  # type: ignore[no-untyped-def]
+    """The signed-in user's standing here (for "My page" / "Console" links), or None."""
+    if not request.user.is_authenticated:
+        return None
+    return next((e for e in programmes_of(request.user) if e.programme.pk == programme.pk), None)
 
 
 urlpatterns = [

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("jifen.web.public")),
     path("", include("jifen.web.auth")),
+    path("account/tokens/", include("jifen.web.tokens")),
     path("p/<slug:slug>/me/", include("jifen.web.resident")),
     path("p/<slug:slug>/console/", include("jifen.web.console")),
     path("p/<slug:slug>/console/", include("jifen.web.residents")),
