@@ -1,0 +1,130 @@
+import hashlib
+import random
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from jifen.accounts.backends import find_user
+from jifen.audit.models import AuditEntry
+from jifen.lib.phones import normalise_phone
+from jifen.programmes import demo
+from jifen.programmes.models import Household, Member, Programme, Role, RoleKind
+
+PASSWORD = "demo pass for tests"
+
+
+@pytest.fixture
+def built(db) -> demo.Demo:
+    return demo.build_demo(password=PASSWORD)
+
+
+def _database_digest(programme: Programme) -> str:
+    """The digest of the residents as stored, in the form plan_digest uses."""
+    rows = Member.objects.filter(programme=programme).select_related("community", "household")
+    return hashlib.sha256(
+        "\n".join(
+            f"{m.community.name}|{m.household.label}|{m.display_name}|{m.phone}|{m.birth_year}"
+            for m in rows.order_by("id")
+        ).encode()
+    ).hexdigest()
+
+
+def test_the_demo_has_two_communities_300_households_and_800_residents(built):
+    programme = built.programme
+
+    assert (programme.name, programme.slug, programme.default_language) == (
+        "幸福里社区",
+        "xingfuli",
+        "zh-hans",
+    )
+    assert [c.name for c in programme.communities.order_by("id")] == ["幸福里东区", "幸福里西区"]
+    assert Household.objects.filter(programme=programme).count() == 300
+    assert Member.objects.filter(programme=programme).count() == 800
+    assert not Household.objects.filter(programme=programme, head__isnull=True).exists()
+
+
+def test_about_a_fifth_of_the_residents_are_elderly_and_some_are_children(built):
+    members = Member.objects.filter(programme=built.programme)
+
+    assert 0.15 <= members.filter(is_elderly=True).count() / 800 <= 0.30
+    assert members.filter(is_child=True).count() > 50
+    assert members.filter(is_new_resident=True).exists()
+    assert members.exclude(interest_tags=[]).count() > 400
+
+
+def test_every_phone_is_normalised_and_unique(built):
+    phones = list(Member.objects.exclude(phone="").values_list("phone", flat=True))
+
+    assert len(phones) == len(set(phones)) > 500
+    assert all(normalise_phone(phone) == phone for phone in phones)
+
+
+def test_the_same_seed_always_plans_the_same_residents():
+    year = 2026
+    first = demo.plan_digest(demo.plan_households(random.Random(7)), year)
+    again = demo.plan_digest(demo.plan_households(random.Random(7)), year)
+    other = demo.plan_digest(demo.plan_households(random.Random(8)), year)
+
+    assert first == again != other
+
+
+def test_the_database_holds_exactly_the_planned_residents(built):
+    plans = demo.plan_households(random.Random(demo.SEED))
+
+    assert _database_digest(built.programme) == demo.plan_digest(plans, timezone.localdate().year)
+
+
+def test_each_staff_role_has_an_account_and_the_organizer_only_the_east(built):
+    roles = {r.user.username: r for r in Role.objects.filter(programme=built.programme)}
+
+    assert {u: r.kind for u, r in roles.items()} == {
+        "admin": RoleKind.ADMIN,
+        "organizer": RoleKind.ORGANIZER,
+        "reviewer": RoleKind.REVIEWER,
+        "cashier": RoleKind.CASHIER,
+        "auditor": RoleKind.AUDITOR,
+    }
+    assert roles["organizer"].community.name == "幸福里东区"
+    assert roles["admin"].user.check_password(PASSWORD)
+
+
+def test_the_demo_resident_signs_in_with_the_printed_phone(built, client):
+    user = find_user(demo.RESIDENT_PHONE)
+    member = Member.objects.get(programme=built.programme, phone=demo.RESIDENT_PHONE)
+
+    assert member.user == user
+    assert client.login(username=demo.RESIDENT_PHONE, password=PASSWORD)
+
+
+def test_the_demo_is_recorded_in_the_audit_log(built):
+    entry = AuditEntry.objects.get(action="demo.create")
+
+    assert entry.programme == built.programme
+    assert entry.data == {"seed": demo.SEED, "households": 300, "members": 800}
+
+
+def test_the_command_prints_the_logins(db, monkeypatch):
+    monkeypatch.setenv("JIFEN_DEMO_PASSWORD", PASSWORD)
+    out = StringIO()
+
+    call_command("demo", stdout=out)
+
+    for login in ["admin", "organizer", "reviewer", "cashier", "auditor", demo.RESIDENT_PHONE]:
+        assert login in out.getvalue()
+    assert PASSWORD in out.getvalue()
+
+
+def test_running_the_command_again_changes_nothing(built):
+    before = (Member.objects.count(), AuditEntry.objects.count())
+
+    call_command("demo", stdout=StringIO())
+
+    assert (Member.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_if_empty_builds_nothing_when_another_programme_exists(other_programme):
+    call_command("demo", "--if-empty", stdout=StringIO())
+
+    assert not demo.demo_exists()

@@ -1,0 +1,124 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium against pytest-django's
+live server. Playwright cannot download its own browser here, so we launch /usr/bin/chromium.
+
+Fixtures:
+- `new_page(device="desktop"|"phone", locale="zh-CN")`: a page in a fresh browser context
+  whose relative URLs go to the live server (`page.goto("/zh-hans/")`).
+- `page`: `new_page()` on a desktop; `phone_page`: `new_page("phone")`.
+- `screenshot(name, page=None)`: saves artifacts/screenshots/<name>.png (the latest page).
+
+Without Chromium the tests are skipped, unless JIFEN_REQUIRE_BROWSER=1 (CI), which fails them.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+# The shared personas (programme, admin, member, resident, …) live beside the app code.
+from jifen.conftest import *  # noqa: F403
+
+CHROMIUM = Path(os.environ.get("JIFEN_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+DEVICES = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium fonts-wqy-microhei)"
+        if os.environ.get("JIFEN_REQUIRE_BROWSER") == "1":
+            pytest.fail(message + "; JIFEN_REQUIRE_BROWSER=1 forbids skipping", pytrace=False)
+        pytest.skip(message)
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls that tests make
+    # beside it are still synchronous, so Django's async-safety check must stand aside.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(
+    browser: Browser,
+    live_server,
+    transactional_db,
+    _empty_append_only_tables: None,
+) -> Iterator[Callable[..., Page]]:
+    contexts: list[BrowserContext] = []
+
+    def make(device: str = "desktop", locale: str = "zh-CN") -> Page:
+        context = browser.new_context(locale=locale, base_url=live_server.url, **DEVICES[device])
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Page]) -> Page:
+    return new_page("desktop")
+
+
+@pytest.fixture
+def phone_page(new_page: Callable[..., Page]) -> Page:
+    return new_page("phone")
+
+
+@pytest.fixture
+def screenshot(browser: Browser) -> Callable[..., Path]:
+    def save(name: str, page: Page | None = None) -> Path:
+        if page is None:  # the page the test opened last
+            page = [p for c in browser.contexts for p in c.pages][-1]
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save
+
+
+@pytest.fixture
+def _empty_append_only_tables(transactional_db) -> Iterator[None]:
+    """After a browser test pytest-django empties every table. On SQLite that is a DELETE,
+    which the append-only triggers refuse; so empty those tables here, with their triggers
+    lifted for the moment and put back exactly as they were. (PostgreSQL truncates, which
+    row triggers do not see.)"""
+    yield
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, tbl_name, sql FROM sqlite_master "
+            "WHERE type = 'trigger' AND name LIKE '%%_no_delete'"
+        )
+        for name, table, sql in cursor.fetchall():
+            cursor.execute(f'DROP TRIGGER "{name}"')
+            cursor.execute(f'DELETE FROM "{table}"')
+            cursor.execute(sql)
