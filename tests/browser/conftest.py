@@ -16,11 +16,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-# The shared personas (programme, admin, member, resident, …) live beside the app code.
-from jifen.conftest import *  # noqa: F403
 
 CHROMIUM = Path(os.environ.get("JIFEN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -66,7 +63,6 @@ def new_page(
     browser: Browser,
     live_server,
     transactional_db,
-    _empty_append_only_tables: None,
 ) -> Iterator[Callable[..., Page]]:
     contexts: list[BrowserContext] = []
 
@@ -102,23 +98,3 @@ def screenshot(browser: Browser) -> Callable[..., Path]:
         return path
 
     return save
-
-
-@pytest.fixture
-def _empty_append_only_tables(transactional_db) -> Iterator[None]:
-    """After a browser test pytest-django empties every table. On SQLite that is a DELETE,
-    which the append-only triggers refuse; so empty those tables here, with their triggers
-    lifted for the moment and put back exactly as they were. (PostgreSQL truncates, which
-    row triggers do not see.)"""
-    yield
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name, tbl_name, sql FROM sqlite_master "
-            "WHERE type = 'trigger' AND name LIKE '%%_no_delete'"
-        )
-        for name, table, sql in cursor.fetchall():
-            cursor.execute(f'DROP TRIGGER "{name}"')
-            cursor.execute(f'DELETE FROM "{table}"')
-            cursor.execute(sql)

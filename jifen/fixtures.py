@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from jifen.programmes.models import RoleKind
 from jifen.testing import (
@@ -15,6 +16,29 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _append_only_tables_emptied(request):
+    """After a transactional test pytest-django empties every table. On SQLite that is a
+    DELETE, which the append-only triggers refuse; so empty those tables first, with their
+    triggers lifted for the moment and put back exactly as they were. (PostgreSQL truncates,
+    which row triggers do not see.) Requesting transactional_db here makes this teardown run
+    before pytest-django's."""
+    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, tbl_name, sql FROM sqlite_master "
+                       "WHERE type = 'trigger' AND name LIKE '%%_no_delete'")
+        for name, table, sql in cursor.fetchall():
+            cursor.execute(f'DROP TRIGGER "{name}"')
+            cursor.execute(f'DELETE FROM "{table}"')
+            cursor.execute(sql)
 
 
 @pytest.fixture
