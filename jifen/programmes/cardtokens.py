@@ -34,8 +34,12 @@ def member_from_card(*, programme_id: int, token: str) -> Member | None:
         return None
     return (
         Member.objects.select_related("community", "household")
-        .filter(programme_id=programme_id, public_id=public_id, card_version=int(version),
-                status=MemberStatus.ACTIVE)
+        .filter(
+            programme_id=programme_id,
+            public_id=public_id,
+            card_version=int(version),
+            status=MemberStatus.ACTIVE,
+        )
         .first()
     )
 
