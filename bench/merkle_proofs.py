@@ -44,10 +44,14 @@ def main() -> None:
     per_proof_ms = (time.perf_counter() - start) * 1000 / len(indexes)
 
     print(f"{'workload':44} {'figure':>14} {'ceiling':>14} {'ratio':>7}")
-    print(f"{'append leaves (leaves/s)':44} {append_rate:14,.0f} {ceiling:14,.0f} "
-          f"{append_rate / ceiling:7.2f}")
-    print(f"{f'inclusion proof + verify at {n:,} leaves (ms)':44} {per_proof_ms:14.3f} "
-          f"{'≤ 10 budget':>14}")
+    print(
+        f"{'append leaves (leaves/s)':44} {append_rate:14,.0f} {ceiling:14,.0f} "
+        f"{append_rate / ceiling:7.2f}"
+    )
+    print(
+        f"{f'inclusion proof + verify at {n:,} leaves (ms)':44} {per_proof_ms:14.3f} "
+        f"{'≤ 10 budget':>14}"
+    )
 
 
 if __name__ == "__main__":

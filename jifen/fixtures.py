@@ -6,7 +6,11 @@ from django.db import connection
 
 from jifen.programmes.models import RoleKind
 from jifen.testing import (
-    make_community, make_member, make_programme, make_resident_user, make_staff,
+    make_community,
+    make_member,
+    make_programme,
+    make_resident_user,
+    make_staff,
 )
 
 
@@ -33,8 +37,10 @@ def _append_only_tables_emptied(request):
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name, tbl_name, sql FROM sqlite_master "
-                       "WHERE type = 'trigger' AND name LIKE '%%_no_delete'")
+        cursor.execute(
+            "SELECT name, tbl_name, sql FROM sqlite_master "
+            "WHERE type = 'trigger' AND name LIKE '%%_no_delete'"
+        )
         for name, table, sql in cursor.fetchall():
             cursor.execute(f'DROP TRIGGER "{name}"')
             cursor.execute(f'DELETE FROM "{table}"')

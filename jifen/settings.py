@@ -5,7 +5,6 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("JIFEN_DATA_DIR", BASE_DIR / "var")).resolve()
@@ -161,4 +160,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("JIFEN_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-

@@ -23,32 +23,52 @@ def make_user(*, username: str = "", phone: str | None = None) -> User:
 def make_programme(*, slug: str = "", name: str = "", admin: User | None = None) -> Programme:
     n = next(_counter)
     return services.create_programme(
-        actor=admin, name=name or f"Programme {n}", slug=slug or f"programme-{n}")
+        actor=admin, name=name or f"Programme {n}", slug=slug or f"programme-{n}"
+    )
 
 
 def make_community(*, programme: Programme, name: str = "", population: int = 2500) -> Community:
-    return services.save_community(actor=None, programme=programme,
-                                   name=name or f"Community {next(_counter)}", population=population)
+    return services.save_community(
+        actor=None,
+        programme=programme,
+        name=name or f"Community {next(_counter)}",
+        population=population,
+    )
 
 
 def make_household(*, community: Community, room: str = "") -> Household:
     return services.find_or_create_household(
-        programme=community.programme, community=community,
-        address={"building": "1", "unit": "1", "room": room or str(100 + next(_counter))})
+        programme=community.programme,
+        community=community,
+        address={"building": "1", "unit": "1", "room": room or str(100 + next(_counter))},
+    )
 
 
 def make_member(
-    *, community: Community, name: str = "", phone: str = "", household: Household | None = None,
+    *,
+    community: Community,
+    name: str = "",
+    phone: str = "",
+    household: Household | None = None,
 ) -> Member:
     n = next(_counter)
     data = services.MemberData(
-        display_name=name or f"Resident {n}", community=community, household=household,
-        phone=phone if phone else f"139{n:08d}", joined_on=date(2026, 1, 1))
+        display_name=name or f"Resident {n}",
+        community=community,
+        household=household,
+        phone=phone if phone else f"139{n:08d}",
+        joined_on=date(2026, 1, 1),
+    )
     return services.create_member(actor=None, programme=community.programme, data=data)
 
 
-def make_staff(*, programme: Programme, kind: str = RoleKind.ADMIN,
-               community: Community | None = None, username: str = "") -> User:
+def make_staff(
+    *,
+    programme: Programme,
+    kind: str = RoleKind.ADMIN,
+    community: Community | None = None,
+    username: str = "",
+) -> User:
     user = make_user(username=username)
     Role.objects.create(user=user, programme=programme, kind=kind, community=community)
     return user

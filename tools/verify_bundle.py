@@ -61,15 +61,20 @@ class Frontier:
 
 def check_head(head: dict, programme: str, key: Ed25519PublicKey, frontier: Frontier) -> None:
     size = head["size"]
-    message = (f"jifen-sth-v1\n{programme}\n{head['serial']}\n{size}\n{head['root_hash']}\n"
-               f"{head['timestamp_ms']}").encode()
+    message = (
+        f"jifen-sth-v1\n{programme}\n{head['serial']}\n{size}\n{head['root_hash']}\n"
+        f"{head['timestamp_ms']}"
+    ).encode()
     try:
         key.verify(base64.b64decode(head["signature"]), message)
     except InvalidSignature:
-        raise Discrepancy(f"signed tree head of size {size}: the signature does not verify")
+        raise Discrepancy(
+            f"signed tree head of size {size}: the signature does not verify"
+        ) from None
     if frontier.root().hex() != head["root_hash"]:
-        raise Discrepancy(f"signed tree head of size {size}: its root is not the root of "
-                          f"leaves 0..{size - 1}")
+        raise Discrepancy(
+            f"signed tree head of size {size}: its root is not the root of leaves 0..{size - 1}"
+        )
 
 
 def check_leaf(entry: dict, expected_index: int) -> bytes:
@@ -109,11 +114,14 @@ def verify(lines) -> tuple[int, int]:  # type: ignore[no-untyped-def]
         if frontier.size % 100_000 == 0:
             print(f"  {frontier.size:,} leaves checked", file=sys.stderr)
     if pending:
-        raise Discrepancy(f"signed tree head of size {pending[0]['size']}: the bundle has only "
-                          f"{frontier.size} leaves")
+        raise Discrepancy(
+            f"signed tree head of size {pending[0]['size']}: the bundle has only "
+            f"{frontier.size} leaves"
+        )
     if heads and heads[-1]["size"] != frontier.size:
-        raise Discrepancy(f"leaves {heads[-1]['size']}..{frontier.size - 1} are not covered by "
-                          "a signed tree head")
+        raise Discrepancy(
+            f"leaves {heads[-1]['size']}..{frontier.size - 1} are not covered by a signed tree head"
+        )
     if frontier.size != header["leaves"]:
         raise Discrepancy(f"the header announces {header['leaves']} leaves, found {frontier.size}")
     return frontier.size, len(heads)

@@ -12,8 +12,11 @@ from jifen.lib.phones import normalise_phone
 
 class PhoneOrUsernameBackend(ModelBackend):
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None,
-        password: str | None = None, **kwargs: Any,
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         if not username or not password:
             return None

@@ -8,8 +8,13 @@ from jifen.audit.models import AuditEntry
 
 
 def record(
-    *, actor: Any, action: str, target: models.Model | None = None,
-    programme: Any = None, on_behalf_of: Any = None, data: dict[str, Any] | None = None,
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    programme: Any = None,
+    on_behalf_of: Any = None,
+    data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry. `data` must not hold phone numbers or other personal details."""
     return AuditEntry.objects.create(

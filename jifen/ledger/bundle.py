@@ -21,18 +21,44 @@ FORMAT = "jifen-log-bundle-v1"
 
 
 def write_bundle(
-    out: IO[str], *, programme: str, public_key: str, heads: list[SignedTreeHead],
-    leaves: Iterable[tuple[int, bytes, bytes]], leaf_count: int,
+    out: IO[str],
+    *,
+    programme: str,
+    public_key: str,
+    heads: list[SignedTreeHead],
+    leaves: Iterable[tuple[int, bytes, bytes]],
+    leaf_count: int,
 ) -> None:
     """Write the bundle; `leaves` yields (index, leaf hash, canonical bytes) in index order."""
-    header = {"format": FORMAT, "programme": programme, "public_key": public_key,
-              "leaves": leaf_count, "heads": len(heads)}
+    header = {
+        "format": FORMAT,
+        "programme": programme,
+        "public_key": public_key,
+        "leaves": leaf_count,
+        "heads": len(heads),
+    }
     out.write(json.dumps(header) + "\n")
     for head in sorted(heads, key=lambda h: h.serial):
-        out.write(json.dumps({"head": {
-            "serial": head.serial, "size": head.size, "root_hash": head.root_hash.hex(),
-            "timestamp_ms": head.timestamp_ms, "key_id": head.key_id,
-            "signature": base64.b64encode(head.signature).decode()}}) + "\n")
+        out.write(
+            json.dumps(
+                {
+                    "head": {
+                        "serial": head.serial,
+                        "size": head.size,
+                        "root_hash": head.root_hash.hex(),
+                        "timestamp_ms": head.timestamp_ms,
+                        "key_id": head.key_id,
+                        "signature": base64.b64encode(head.signature).decode(),
+                    }
+                }
+            )
+            + "\n"
+        )
     for index, leaf_hash, canonical in leaves:
-        out.write(json.dumps({"index": index, "leaf_hash": leaf_hash.hex(),
-                              "canonical": canonical.decode()}, ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps(
+                {"index": index, "leaf_hash": leaf_hash.hex(), "canonical": canonical.decode()},
+                ensure_ascii=False,
+            )
+            + "\n"
+        )

@@ -31,9 +31,14 @@ class CanonicalTransaction:
 
 def canonical_bytes(tx: CanonicalTransaction) -> bytes:
     document = {
-        "v": 1, "programme": tx.programme, "id": tx.id, "kind": tx.kind,
+        "v": 1,
+        "programme": tx.programme,
+        "id": tx.id,
+        "kind": tx.kind,
         "at": tx.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "reference": tx.reference, "reason": tx.reason, "actor": tx.actor,
+        "reference": tx.reference,
+        "reason": tx.reason,
+        "actor": tx.actor,
         "reverses": tx.reverses,
         "postings": sorted([a, s, int(n)] for a, s, n in tx.postings),
     }

@@ -43,7 +43,9 @@ def _subtree(start: int, end: int, get_node: GetNode) -> bytes:
     if count & (count - 1) == 0 and start % count == 0:  # a complete, stored subtree
         return get_node(count.bit_length() - 1, start // count)
     split = _largest_power_of_two_below(count)
-    return node_hash(_subtree(start, start + split, get_node), _subtree(start + split, end, get_node))
+    return node_hash(
+        _subtree(start, start + split, get_node), _subtree(start + split, end, get_node)
+    )
 
 
 def _largest_power_of_two_below(n: int) -> int:

@@ -38,7 +38,9 @@ class SignedTreeHead:
 def tree_head_message(
     programme: str, serial: int, size: int, root_hash: bytes, timestamp_ms: int
 ) -> bytes:
-    return f"jifen-sth-v1\n{programme}\n{serial}\n{size}\n{root_hash.hex()}\n{timestamp_ms}".encode()
+    return (
+        f"jifen-sth-v1\n{programme}\n{serial}\n{size}\n{root_hash.hex()}\n{timestamp_ms}".encode()
+    )
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
@@ -64,25 +66,33 @@ def signing_key() -> Ed25519PrivateKey:
     path = Path(settings.DATA_DIR) / "log_signing_key"
     if not path.exists():
         raw = Ed25519PrivateKey.generate().private_bytes(
-            _RAW, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+            _RAW, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
         path.write_bytes(base64.b64encode(raw))
         path.chmod(0o600)
     return Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_bytes()))
 
 
 def sign_tree_head(
-    *, programme: str, serial: int, size: int, root_hash: bytes, timestamp_ms: int,
+    *,
+    programme: str,
+    serial: int,
+    size: int,
+    root_hash: bytes,
+    timestamp_ms: int,
     key: Ed25519PrivateKey | None = None,
 ) -> SignedTreeHead:
     key = key or signing_key()
     signature = key.sign(tree_head_message(programme, serial, size, root_hash, timestamp_ms))
-    return SignedTreeHead(programme, serial, size, root_hash, timestamp_ms, signature,
-                          key_id(key.public_key()))
+    return SignedTreeHead(
+        programme, serial, size, root_hash, timestamp_ms, signature, key_id(key.public_key())
+    )
 
 
 def verify_tree_head(head: SignedTreeHead, public_key: Ed25519PublicKey) -> bool:
     message = tree_head_message(
-        head.programme, head.serial, head.size, head.root_hash, head.timestamp_ms)
+        head.programme, head.serial, head.size, head.root_hash, head.timestamp_ms
+    )
     try:
         public_key.verify(head.signature, message)
     except InvalidSignature:

@@ -42,4 +42,7 @@ def _remove(vendor: str, table: str) -> list[str]:
             f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}",
             f"DROP FUNCTION IF EXISTS {table}_append_only()",
         ]
-    return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_no_update",
+        f"DROP TRIGGER IF EXISTS {table}_no_delete",
+    ]

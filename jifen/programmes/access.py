@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from django.http import Http404
 
 from jifen.programmes.models import (
-    Community, Household, Member, MemberQuerySet, Programme, Role, RoleKind,
+    Community,
+    Household,
+    Member,
+    MemberQuerySet,
+    Programme,
+    Role,
+    RoleKind,
 )
 
 STAFF_ROLES = frozenset(
@@ -15,8 +21,9 @@ STAFF_ROLES = frozenset(
 # What each capability needs. Names are verbs a view or endpoint asks for.
 CAPABILITIES: dict[str, frozenset[str]] = {
     "view_console": STAFF_ROLES,
-    "view_members": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER,
-                               RoleKind.AUDITOR, RoleKind.CASHIER}),
+    "view_members": frozenset(
+        {RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER, RoleKind.AUDITOR, RoleKind.CASHIER}
+    ),
     "manage_members": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER}),
     "manage_programme": frozenset({RoleKind.ADMIN}),
     "view_audit": frozenset({RoleKind.ADMIN, RoleKind.AUDITOR}),
@@ -59,8 +66,9 @@ def staff_scope(user, programme: Programme) -> StaffScope:  # type: ignore[no-un
     """The user's roles in this programme. Superusers are not staff of programmes by default."""
     if not getattr(user, "is_authenticated", False):
         return StaffScope(programme, 0, frozenset(), frozenset())
-    roles = list(Role.objects.filter(user=user, programme=programme).values_list(
-        "kind", "community_id"))
+    roles = list(
+        Role.objects.filter(user=user, programme=programme).values_list("kind", "community_id")
+    )
     wide = any(community is None for _, community in roles)
     communities = None if wide else frozenset(c for _, c in roles if c is not None)
     return StaffScope(programme, user.pk, frozenset(k for k, _ in roles), communities)
@@ -78,8 +86,9 @@ def access_programme(user, slug: str, capability: str) -> StaffScope:  # type: i
 
 
 def access_member(scope: StaffScope, public_id: str) -> Member:
-    member = scope.members().select_related("community", "household").filter(
-        public_id=public_id).first()
+    member = (
+        scope.members().select_related("community", "household").filter(public_id=public_id).first()
+    )
     if member is None:
         raise Http404
     return member
@@ -103,8 +112,11 @@ def resident_member(user, slug: str) -> Member:  # type: ignore[no-untyped-def]
     """The member record of a signed-in resident in programme `slug`; else 404."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    member = Member.objects.select_related("programme", "community", "household").filter(
-        programme__slug=slug, user=user).first()
+    member = (
+        Member.objects.select_related("programme", "community", "household")
+        .filter(programme__slug=slug, user=user)
+        .first()
+    )
     if member is None:
         raise Http404
     return member

@@ -31,7 +31,9 @@ class Programme(models.Model):
     )
     money_currency = models.CharField(_("money currency"), max_length=3, default="CNY")
     wallet_level = models.CharField(
-        _("wallet level"), max_length=10, choices=ProgrammeWalletLevel.choices,
+        _("wallet level"),
+        max_length=10,
+        choices=ProgrammeWalletLevel.choices,
         default=ProgrammeWalletLevel.MEMBER,
     )
     is_public = models.BooleanField(_("public landing page"), default=True)
@@ -84,7 +86,11 @@ class Household(models.Model):
     room = models.CharField(_("room"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     head = models.ForeignKey(
-        "Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "Member",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("head of household"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -145,11 +151,18 @@ class Member(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="members")
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="members",
+        Household,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
         verbose_name=_("household"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="memberships",
     )
     joined_on = models.DateField(_("joined on"))
@@ -174,12 +187,14 @@ class Member(models.Model):
         verbose_name_plural = _("members")
         constraints = [
             models.UniqueConstraint(
-                fields=["programme", "phone"], condition=~Q(phone=""),
+                fields=["programme", "phone"],
+                condition=~Q(phone=""),
                 name="member_phone_unique_in_programme",
                 violation_error_message=_("Another member of this programme has this phone."),
             ),
             models.UniqueConstraint(
-                fields=["programme", "user"], condition=Q(user__isnull=False),
+                fields=["programme", "user"],
+                condition=Q(user__isnull=False),
                 name="member_user_once_per_programme",
             ),
         ]
@@ -201,10 +216,16 @@ class RoleKind(models.TextChoices):
 class Role(models.Model):
     """What a user may do in a programme, optionally limited to one community."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
+    )
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="roles")
     community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, null=True, blank=True, related_name="roles",
+        Community,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="roles",
         verbose_name=_("community"),
     )
     kind = models.CharField(_("role"), max_length=12, choices=RoleKind.choices)
@@ -216,12 +237,14 @@ class Role(models.Model):
         verbose_name_plural = _("roles")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "programme", "kind"], condition=Q(community__isnull=True),
+                fields=["user", "programme", "kind"],
+                condition=Q(community__isnull=True),
                 name="role_unique_programme_wide",
             ),
             models.UniqueConstraint(
                 fields=["user", "programme", "community", "kind"],
-                condition=Q(community__isnull=False), name="role_unique_in_community",
+                condition=Q(community__isnull=False),
+                name="role_unique_in_community",
             ),
         ]
 

@@ -17,7 +17,14 @@ from jifen.audit.services import record
 from jifen.lib.phones import normalise_phone
 from jifen.programmes import errors
 from jifen.programmes.models import (
-    Community, Household, Invitation, Member, MemberStatus, Programme, Role, RoleKind,
+    Community,
+    Household,
+    Invitation,
+    Member,
+    MemberStatus,
+    Programme,
+    Role,
+    RoleKind,
 )
 
 
@@ -57,14 +64,23 @@ def update_programme(*, actor: User, programme: Programme, changes: dict[str, An
         setattr(programme, name, value)
     programme.full_clean(exclude=["slug"] if "slug" not in changes else None)
     programme.save()
-    record(actor=actor, programme=programme, action="programme.update", target=programme,
-           data={"fields": sorted(changes)})
+    record(
+        actor=actor,
+        programme=programme,
+        action="programme.update",
+        target=programme,
+        data={"fields": sorted(changes)},
+    )
     return programme
 
 
 @transaction.atomic
 def save_community(
-    *, actor: User | None, programme: Programme, name: str, population: int,
+    *,
+    actor: User | None,
+    programme: Programme,
+    name: str,
+    population: int,
     community: Community | None = None,
 ) -> Community:
     """Create a community, or rename / re-count `community`. Raises CommunityNameTaken."""
@@ -93,7 +109,8 @@ def find_or_create_household(
     if not any(parts.values()):
         raise errors.AddressRequired()
     household, _ = Household.objects.get_or_create(
-        programme=programme, community=community, **parts)
+        programme=programme, community=community, **parts
+    )
     return household
 
 
@@ -128,8 +145,10 @@ def _apply(member: Member, data: MemberData) -> None:
     if data.household is not None and data.household.community_id != data.community.pk:
         raise errors.HouseholdElsewhere()
     phone = normalise_phone(data.phone) if data.phone.strip() else ""
-    if phone and Member.objects.filter(programme=programme, phone=phone).exclude(
-            pk=member.pk).exists():
+    if (
+        phone
+        and Member.objects.filter(programme=programme, phone=phone).exclude(pk=member.pk).exists()
+    ):
         raise errors.PhoneTaken(phone=phone)
     joined_on = data.joined_on or member.joined_on  # an update may leave the date as it was
     for f in fields(data):
@@ -149,7 +168,11 @@ def _save_member(member: Member) -> None:
 
 @transaction.atomic
 def grant_role(
-    *, actor: User, programme: Programme, user: User, kind: str,
+    *,
+    actor: User,
+    programme: Programme,
+    user: User,
+    kind: str,
     community: Community | None = None,
 ) -> Role:
     """Give `user` a role in the programme, optionally limited to one community."""
@@ -158,8 +181,13 @@ def grant_role(
     if Role.objects.filter(user=user, programme=programme, kind=kind, community=community).exists():
         raise errors.RoleExists()
     role = Role.objects.create(user=user, programme=programme, kind=kind, community=community)
-    record(actor=actor, programme=programme, action="role.grant", target=role,
-           data={"user": user.username, "kind": kind})
+    record(
+        actor=actor,
+        programme=programme,
+        action="role.grant",
+        target=role,
+        data={"user": user.username, "kind": kind},
+    )
     return role
 
 
@@ -169,11 +197,17 @@ def revoke_role(*, actor: User, role: Role) -> None:
     programme = role.programme
     if role.kind == RoleKind.ADMIN and role.community_id is None:
         admins = Role.objects.select_for_update().filter(
-            programme=programme, kind=RoleKind.ADMIN, community__isnull=True)
+            programme=programme, kind=RoleKind.ADMIN, community__isnull=True
+        )
         if admins.count() <= 1:
             raise errors.LastAdmin()
-    record(actor=actor, programme=programme, action="role.revoke", target=role,
-           data={"user": role.user.username, "kind": role.kind})
+    record(
+        actor=actor,
+        programme=programme,
+        action="role.revoke",
+        target=role,
+        data={"user": role.user.username, "kind": role.kind},
+    )
     role.delete()
 
 
@@ -188,22 +222,34 @@ def create_invitation(*, actor: User, member: Member) -> tuple[Invitation, str]:
     if member.status != MemberStatus.ACTIVE:
         raise errors.InactiveMember()
     now = timezone.now()
-    Invitation.objects.filter(member=member, used_at__isnull=True, revoked_at__isnull=True
-                              ).update(revoked_at=now)
+    Invitation.objects.filter(member=member, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
     token = secrets.token_urlsafe(24)
     invitation = Invitation.objects.create(
-        programme=member.programme, member=member, token_hash=_hash_token(token),
-        created_by=actor, expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS))
+        programme=member.programme,
+        member=member,
+        token_hash=_hash_token(token),
+        created_by=actor,
+        expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
     record(actor=actor, programme=member.programme, action="invitation.create", target=member)
     return invitation, token
 
 
 def open_invitation(token: str) -> Invitation:
     """The invitation for this token if it can still be used. Raises InvitationInvalid."""
-    invitation = Invitation.objects.select_related("member", "programme").filter(
-        token_hash=_hash_token(token or "")).first()
-    if (invitation is None or invitation.used_at or invitation.revoked_at
-            or invitation.expires_at <= timezone.now()):
+    invitation = (
+        Invitation.objects.select_related("member", "programme")
+        .filter(token_hash=_hash_token(token or ""))
+        .first()
+    )
+    if (
+        invitation is None
+        or invitation.used_at
+        or invitation.revoked_at
+        or invitation.expires_at <= timezone.now()
+    ):
         raise errors.InvitationInvalid()
     return invitation
 
@@ -214,7 +260,8 @@ def accept_invitation(*, token: str, password: str) -> User:
     Raises InvitationInvalid, or Django's ValidationError for a weak password."""
     invitation = open_invitation(token)
     claimed = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
-        used_at=timezone.now())
+        used_at=timezone.now()
+    )
     if not claimed:  # someone used the same link a moment ago
         raise errors.InvitationInvalid()
     member = invitation.member
@@ -234,8 +281,12 @@ def _user_for(member: Member) -> User:
         existing = User.objects.filter(phone=member.phone).first()
         if existing is not None:
             return existing
-    user = User(username=f"m-{member.public_id}", display_name=member.display_name,
-                phone=member.phone or None, language=member.programme.default_language)
+    user = User(
+        username=f"m-{member.public_id}",
+        display_name=member.display_name,
+        phone=member.phone or None,
+        language=member.programme.default_language,
+    )
     user.set_unusable_password()
     user.save()
     return user
@@ -263,10 +314,20 @@ def revoke_card(*, actor: User, member: Member) -> Member:
 
 def start_acting_for(*, actor: User, member: Member) -> None:
     """Record that staff begin acting on behalf of a resident (代办), e.g. one with no phone."""
-    record(actor=actor, programme=member.programme, on_behalf_of=member,
-           action="on_behalf.start", target=member)
+    record(
+        actor=actor,
+        programme=member.programme,
+        on_behalf_of=member,
+        action="on_behalf.start",
+        target=member,
+    )
 
 
 def stop_acting_for(*, actor: User, member: Member) -> None:
-    record(actor=actor, programme=member.programme, on_behalf_of=member,
-           action="on_behalf.stop", target=member)
+    record(
+        actor=actor,
+        programme=member.programme,
+        on_behalf_of=member,
+        action="on_behalf.stop",
+        target=member,
+    )

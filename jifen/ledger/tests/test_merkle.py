@@ -110,9 +110,19 @@ def test_a_tampered_consistency_proof_is_rejected():
 
 
 def test_the_known_certificate_transparency_vector_for_eight_leaves():
-    leaves = [bytes.fromhex(h) for h in (
-        "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-        "606162636465666768696a6b6c6d6e6f")]
+    leaves = [
+        bytes.fromhex(h)
+        for h in (
+            "",
+            "00",
+            "10",
+            "2021",
+            "3031",
+            "40414243",
+            "5051525354555657",
+            "606162636465666768696a6b6c6d6e6f",
+        )
+    ]
     expected = "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
     assert plain_mth(leaves).hex() == expected
     assert build(leaves).root().hex() == expected

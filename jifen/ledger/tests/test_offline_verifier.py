@@ -23,24 +23,43 @@ def make_bundle(path: Path, count: int = 23, head_sizes=(0, 1, 8, 13, 23)) -> No
     tree, leaves = merkle.MemoryTree(), []
     for i in range(count):
         tx = CanonicalTransaction(
-            programme="xingfuli", id=f"t{i}", kind="award", reason="巡逻",
+            programme="xingfuli",
+            id=f"t{i}",
+            kind="award",
+            reason="巡逻",
             at=datetime(2026, 1, 1, tzinfo=UTC),
-            postings=[("issuance", "points", -(i + 1)), (f"m{i % 5}", "points", i + 1)])
+            postings=[("issuance", "points", -(i + 1)), (f"m{i % 5}", "points", i + 1)],
+        )
         data = canonical_bytes(tx)
         tree.append(merkle.leaf_hash(data))
         leaves.append((i, merkle.leaf_hash(data), data))
-    heads = [signing.sign_tree_head(programme="xingfuli", serial=n, size=s, root_hash=tree.root(s),
-                                    timestamp_ms=1_000 + s, key=key)
-             for n, s in enumerate(head_sizes, start=1)]
+    heads = [
+        signing.sign_tree_head(
+            programme="xingfuli",
+            serial=n,
+            size=s,
+            root_hash=tree.root(s),
+            timestamp_ms=1_000 + s,
+            key=key,
+        )
+        for n, s in enumerate(head_sizes, start=1)
+    ]
     out = io.StringIO()
-    write_bundle(out, programme="xingfuli", public_key=signing.public_key_b64(key.public_key()),
-                 heads=heads, leaves=leaves, leaf_count=count)
+    write_bundle(
+        out,
+        programme="xingfuli",
+        public_key=signing.public_key_b64(key.public_key()),
+        heads=heads,
+        leaves=leaves,
+        leaf_count=count,
+    )
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
 def run(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(VERIFIER), str(path)], capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, str(VERIFIER), str(path)], capture_output=True, text=True, timeout=60
+    )
 
 
 def edit_line(path: Path, number: int, change) -> None:
@@ -75,8 +94,11 @@ def test_a_changed_amount_is_found_at_its_leaf(bundle):
 
 def test_a_changed_amount_with_a_recomputed_hash_breaks_the_signed_root(bundle):
     def change(entry):
-        entry["canonical"] = entry["canonical"].replace('"points",-4]', '"points",-40]').replace(
-            '"points",4]', '"points",40]')
+        entry["canonical"] = (
+            entry["canonical"]
+            .replace('"points",-4]', '"points",-40]')
+            .replace('"points",4]', '"points",40]')
+        )
         entry["leaf_hash"] = merkle.leaf_hash(entry["canonical"].encode()).hex()
         return entry
 

@@ -5,19 +5,36 @@ from jifen.ledger import signing
 
 def test_a_signed_head_verifies_with_the_public_key_and_fails_when_altered():
     key = Ed25519PrivateKey.generate()
-    head = signing.sign_tree_head(programme="xingfuli", serial=1, size=10, root_hash=b"\x01" * 32,
-                                  timestamp_ms=1_700_000_000_000, key=key)
+    head = signing.sign_tree_head(
+        programme="xingfuli",
+        serial=1,
+        size=10,
+        root_hash=b"\x01" * 32,
+        timestamp_ms=1_700_000_000_000,
+        key=key,
+    )
     public = signing.load_public_key(signing.public_key_b64(key.public_key()))
     assert signing.verify_tree_head(head, public)
-    for change in ({"size": 11}, {"root_hash": b"\x02" * 32}, {"timestamp_ms": 1},
-                   {"programme": "other"}, {"serial": 2}):
+    for change in (
+        {"size": 11},
+        {"root_hash": b"\x02" * 32},
+        {"timestamp_ms": 1},
+        {"programme": "other"},
+        {"serial": 2},
+    ):
         forged = signing.SignedTreeHead(**{**head.__dict__, **change})
         assert not signing.verify_tree_head(forged, public)
 
 
 def test_a_head_signed_by_another_key_does_not_verify():
-    head = signing.sign_tree_head(programme="p", serial=1, size=1, root_hash=b"\x00" * 32,
-                                  timestamp_ms=1, key=Ed25519PrivateKey.generate())
+    head = signing.sign_tree_head(
+        programme="p",
+        serial=1,
+        size=1,
+        root_hash=b"\x00" * 32,
+        timestamp_ms=1,
+        key=Ed25519PrivateKey.generate(),
+    )
     assert not signing.verify_tree_head(head, Ed25519PrivateKey.generate().public_key())
 
 
