@@ -120,3 +120,8 @@ def resident_member(user, slug: str) -> Member:  # type: ignore[no-untyped-def]
     if member is None:
         raise Http404
     return member
+
+
+def operator_scope(programme: Programme) -> StaffScope:
+    """The whole programme, for commands that the platform operator runs on the server."""
+    return StaffScope(programme, 0, frozenset({RoleKind.ADMIN}), None)

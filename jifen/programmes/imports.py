@@ -1,0 +1,275 @@
+"""Reading and checking a resident spreadsheet (一户一档). Pure: no database writes.
+
+Every row is checked and every problem is reported with its spreadsheet row number (the
+header is row 1), so that a clerk can fix the whole file in one go.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from jifen.lib.errors import InvalidPhone
+from jifen.lib.phones import normalise_phone
+from jifen.programmes.models import MemberStatus
+
+# Accepted headers for each column: English, then Chinese.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "community": ("community", "社区", "村", "小区"),
+    "building": ("building", "楼栋", "楼号", "栋"),
+    "unit": ("unit", "单元"),
+    "room": ("room", "房号", "门牌号", "室"),
+    "address": ("address", "地址", "住址"),
+    "name": ("name", "姓名"),
+    "phone": ("phone", "手机号", "手机", "电话"),
+    "birth_year": ("birth_year", "出生年份"),
+    "head_of_household": ("head_of_household", "户主"),
+    "elderly": ("elderly", "老人"),
+    "child": ("child", "儿童"),
+    "new_resident": ("new_resident", "新居民"),
+    "interests": ("interests", "兴趣"),
+    "joined_on": ("joined_on", "入住日期", "加入日期"),
+    "status": ("status", "状态"),
+}
+REQUIRED = ("community", "name")
+_YES = {"yes", "y", "true", "1", "是", "x", "✓"}
+_NO = {"no", "n", "false", "0", "否", ""}
+_STATUS = {
+    "active": MemberStatus.ACTIVE, "在册": MemberStatus.ACTIVE, "正常": MemberStatus.ACTIVE,
+    "inactive": MemberStatus.INACTIVE, "暂停": MemberStatus.INACTIVE,
+    "left": MemberStatus.LEFT, "迁出": MemberStatus.LEFT,
+}
+MAX_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ResidentRow:
+    """One checked row, ready to be written."""
+
+    row: int
+    community: str
+    address: dict[str, str]
+    name: str
+    phone: str = ""
+    birth_year: int | None = None
+    is_head: bool = False
+    is_elderly: bool = False
+    is_child: bool = False
+    is_new_resident: bool = False
+    interests: list[str] = field(default_factory=list)
+    joined_on: date | None = None
+    status: str = MemberStatus.ACTIVE
+
+    @property
+    def household_key(self) -> tuple[str, ...]:
+        return (self.community, *(self.address[k] for k in ("building", "unit", "room", "address")))
+
+
+class FileUnreadable(Exception):
+    """The file is not a CSV or XLSX table we can read; the message says why."""
+
+
+def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """(row number, {column: text}) for every non-empty data row, columns by canonical name."""
+    rows = _xlsx_rows(data) if filename.lower().endswith((".xlsx", ".xlsm")) else _csv_rows(data)
+    if not rows:
+        raise FileUnreadable(_("The file is empty."))
+    columns = [_canonical(h) for h in rows[0]]
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise FileUnreadable(_("The header row lacks the column(s): %(columns)s.")
+                             % {"columns": ", ".join(missing)})
+    if len(rows) - 1 > MAX_ROWS:
+        raise FileUnreadable(_("At most %(max)s rows can be imported at once.") % {"max": MAX_ROWS})
+    table = []
+    for number, cells in enumerate(rows[1:], start=2):
+        record = {c: _text(v) for c, v in zip(columns, cells, strict=False) if c}
+        if any(record.values()):
+            table.append((number, record))
+    return table
+
+
+def _canonical(header: object) -> str | None:
+    text = _text(header).lower().replace(" ", "_")
+    return next((name for name, aliases in COLUMNS.items() if text in aliases), None)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileUnreadable(_("The file is neither UTF-8 nor GBK text."))
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def _xlsx_rows(data: bytes) -> list[list[object]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise FileUnreadable(_("The file is not a readable XLSX workbook.")) from exc
+    try:
+        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def check_rows(table: list[tuple[int, dict[str, str]]]) -> tuple[list[ResidentRow], list[RowError]]:
+    """Parse every row; collect every problem, including those between rows."""
+    rows: list[ResidentRow] = []
+    errors: list[RowError] = []
+    for number, record in table:
+        row, row_errors = _parse(number, record)
+        errors += row_errors
+        if row is not None:
+            rows.append(row)
+    errors += _repeated_phones(rows) + _repeated_people(rows) + _several_heads(rows)
+    return rows, sorted(errors, key=lambda e: (e.row, e.column))
+
+
+def _parse(number: int, record: dict[str, str]) -> tuple[ResidentRow | None, list[RowError]]:
+    errors: list[RowError] = []
+
+    def fail(column: str, message: str) -> None:
+        errors.append(RowError(number, column, str(message)))
+
+    name, community = record.get("name", ""), record.get("community", "")
+    if not name:
+        fail("name", _("The name is missing."))
+    if not community:
+        fail("community", _("The community is missing."))
+    address = {k: record.get(k, "") for k in ("building", "unit", "room", "address")}
+    if not any(address.values()):
+        fail("address", _("Give a building, unit and room, or an address."))
+    phone = _phone(record.get("phone", ""), fail)
+    flags = {c: _flag(record.get(c, ""), c, fail) for c in
+             ("head_of_household", "elderly", "child", "new_resident")}
+    row = ResidentRow(
+        row=number, community=community, address=address, name=name, phone=phone,
+        birth_year=_birth_year(record.get("birth_year", ""), fail),
+        is_head=flags["head_of_household"], is_elderly=flags["elderly"],
+        is_child=flags["child"], is_new_resident=flags["new_resident"],
+        interests=[t.strip() for t in re.split(r"[,，;；、]", record.get("interests", ""))
+                   if t.strip()],
+        joined_on=_date(record.get("joined_on", ""), fail),
+        status=_status(record.get("status", ""), fail))
+    return (None if errors else row), errors
+
+
+def _phone(text: str, fail) -> str:  # type: ignore[no-untyped-def]
+    if not text:
+        return ""
+    try:
+        return normalise_phone(text)
+    except InvalidPhone as exc:
+        fail("phone", str(exc))
+        return ""
+
+
+def _flag(text: str, column: str, fail) -> bool:  # type: ignore[no-untyped-def]
+    value = text.lower()
+    if value in _YES:
+        return True
+    if value not in _NO:
+        fail(column, _("“%(value)s” is not yes or no.") % {"value": text})
+    return False
+
+
+def _birth_year(text: str, fail) -> int | None:  # type: ignore[no-untyped-def]
+    if not text:
+        return None
+    this_year = date.today().year
+    if not text.isdigit() or not 1900 <= int(text) <= this_year:
+        fail("birth_year", _("The birth year must be a number from 1900 to %(year)s.")
+             % {"year": this_year})
+        return None
+    return int(text)
+
+
+def _date(text: str, fail) -> date | None:  # type: ignore[no-untyped-def]
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        fail("joined_on", _("“%(value)s” is not a date (write it as 2026-03-01).")
+             % {"value": text})
+        return None
+
+
+def _status(text: str, fail) -> str:  # type: ignore[no-untyped-def]
+    if not text:
+        return MemberStatus.ACTIVE
+    status = _STATUS.get(text.lower())
+    if status is None:
+        fail("status", _("“%(value)s” is not a status (active, inactive or left).")
+             % {"value": text})
+        return MemberStatus.ACTIVE
+    return status
+
+
+def _repeated_phones(rows: list[ResidentRow]) -> list[RowError]:
+    first: dict[str, int] = {}
+    errors = []
+    for row in rows:
+        if row.phone and row.phone in first:
+            errors.append(RowError(row.row, "phone", str(
+                _("The phone number %(phone)s is also on row %(other)s.")
+                % {"phone": row.phone, "other": first[row.phone]})))
+        first.setdefault(row.phone, row.row)
+    return errors
+
+
+def _repeated_people(rows: list[ResidentRow]) -> list[RowError]:
+    """The same name twice in one household with no phone to tell them apart."""
+    first: dict[tuple[str, ...], int] = {}
+    errors = []
+    for row in rows:
+        key = (*row.household_key, row.name)
+        if key in first and not row.phone:
+            errors.append(RowError(row.row, "name", str(
+                _("%(name)s is already on row %(other)s for this household.")
+                % {"name": row.name, "other": first[key]})))
+        first.setdefault(key, row.row)
+    return errors
+
+
+def _several_heads(rows: list[ResidentRow]) -> list[RowError]:
+    heads: dict[tuple[str, ...], int] = {}
+    errors = []
+    for row in rows:
+        if not row.is_head:
+            continue
+        if row.household_key in heads:
+            errors.append(RowError(row.row, "head_of_household", str(
+                _("Row %(other)s already names the head of this household.")
+                % {"other": heads[row.household_key]})))
+        heads.setdefault(row.household_key, row.row)
+    return errors
