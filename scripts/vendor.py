@@ -16,6 +16,7 @@ PACKAGES = [
     ("htmx.org", "2.0.4", "htmx", {"dist/htmx.min.js": "htmx.min.js", "LICENSE": "LICENSE"}),
     ("@picocss/pico", "2.1.1", "pico",
      {"css/pico.min.css": "pico.min.css", "LICENSE.md": "LICENSE.md"}),
+    ("echarts", "6.0.0", "echarts", {"dist/echarts.min.js": "echarts.min.js", "LICENSE": "LICENSE"}),
 ]
 
 

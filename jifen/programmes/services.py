@@ -293,6 +293,27 @@ def _user_for(member: Member) -> User:
 
 
 @transaction.atomic
+def revoke_invitation(*, actor: User, invitation: Invitation) -> None:
+    """Make an unused invitation link stop working."""
+    Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True
+                              ).update(revoked_at=timezone.now())
+    record(actor=actor, programme=invitation.programme, action="invitation.revoke",
+           target=invitation.member)
+
+
+@transaction.atomic
+def set_household_head(*, actor: User, household: Household, member: Member) -> Household:
+    """Name the head of household (户主). Raises HouseholdElsewhere for a non-member."""
+    if member.household_id != household.pk:
+        raise errors.HouseholdElsewhere()
+    Household.objects.filter(pk=household.pk).update(head=member)
+    household.head = member
+    record(actor=actor, programme=household.programme, action="household.set_head",
+           target=household, data={"head": member.public_id})
+    return household
+
+
+@transaction.atomic
 def reset_access(*, actor: User, member: Member) -> tuple[Invitation, str]:
     """Lock the member out (password unusable, sessions end) and issue a fresh invitation."""
     if member.user is None:

@@ -1,9 +1,13 @@
-"""Small helpers shared by the views: showing refusals, reading the acting-for session."""
+"""Small helpers shared by the views: rendering console pages, showing refusals."""
+
+from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from jifen.lib.errors import DomainError
+from jifen.programmes.access import CAPABILITIES, StaffScope
 
 ACTING_FOR_SESSION_KEY = "jifen_acting_for"
 
@@ -11,3 +15,13 @@ ACTING_FOR_SESSION_KEY = "jifen_acting_for"
 def show_refusal(request: HttpRequest, error: DomainError) -> None:
     """Put a service's refusal on the page as an error message."""
     messages.error(request, str(error))
+
+
+def render_console(
+    request: HttpRequest, scope: StaffScope, template: str, context: dict[str, Any] | None = None,
+    *, status: int = 200,
+) -> HttpResponse:
+    """A console page: the staff scope and what it may do are always in the context."""
+    can = {name: scope.can(name) for name in CAPABILITIES}
+    return render(request, template, {"scope": scope, "programme": scope.programme, "can": can,
+                                      **(context or {})}, status=status)
