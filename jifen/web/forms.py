@@ -49,7 +49,7 @@ class MemberForm(forms.Form):
                if household else {}),
         }
 
-    def address(self) -> dict[str, str]:
+    def address_parts(self) -> dict[str, str]:
         return {k: self.cleaned_data[k] for k in ("building", "unit", "room", "address")}
 
     def member_data(self, household) -> MemberData:  # type: ignore[no-untyped-def]

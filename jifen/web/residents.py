@@ -73,7 +73,7 @@ def resident_form(request: HttpRequest, slug: str, public_id: str | None = None)
 def _save_member(request, scope, form, member):  # type: ignore[no-untyped-def]
     """Household and member in one transaction: a refused member leaves no new household."""
     community = form.communities[form.cleaned_data["community"]]
-    address = form.address()
+    address = form.address_parts()
     household = services.find_or_create_household(
         programme=scope.programme, community=community, address=address
     ) if any(address.values()) else None

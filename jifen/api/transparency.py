@@ -1,0 +1,99 @@
+"""The transparency log, readable by anyone for a public programme: signed heads,
+inclusion proofs and consistency proofs (RFC 9162), hex-encoded hashes, base64 signatures."""
+
+import base64
+
+from django.http import Http404, HttpRequest
+from ninja import Router, Schema
+
+from jifen.ledger import signing
+from jifen.programmes.models import Programme
+from jifen.transparency import queries
+from jifen.transparency.models import TreeHead
+
+router = Router(tags=["transparency"], auth=None)
+
+
+class HeadOut(Schema):
+    serial: int
+    size: int
+    root_hash: str
+    timestamp_ms: int
+    signature: str
+    key_id: str
+
+    @staticmethod
+    def of(head: TreeHead) -> "HeadOut":
+        return HeadOut(serial=head.serial, size=head.size, root_hash=bytes(head.root_hash).hex(),
+                       timestamp_ms=head.timestamp_ms, key_id=head.key_id,
+                       signature=base64.b64encode(bytes(head.signature)).decode())
+
+
+class LatestOut(Schema):
+    programme: str
+    public_key: str
+    signed_message_format: str
+    head: HeadOut | None
+
+
+class InclusionOut(Schema):
+    transaction: str
+    leaf_index: int
+    leaf_hash: str
+    tree_size: int
+    path: list[str]
+    head: HeadOut
+
+
+class ConsistencyOut(Schema):
+    first: int
+    second: int
+    path: list[str]
+
+
+def public_programme(slug: str) -> Programme:
+    programme = Programme.objects.filter(slug=slug, is_public=True).first()
+    if programme is None:
+        raise Http404
+    return programme
+
+
+@router.get("/programmes/{slug}/log/head", response=LatestOut)
+def latest_head(request: HttpRequest, slug: str) -> LatestOut:
+    """The latest signed tree head and the key that signs heads."""
+    programme = public_programme(slug)
+    head = queries.latest_head(programme)
+    return LatestOut(
+        programme=programme.slug, head=HeadOut.of(head) if head else None,
+        public_key=signing.public_key_b64(signing.signing_key().public_key()),
+        signed_message_format="jifen-sth-v1\\n{programme}\\n{serial}\\n{size}\\n{root_hex}"
+                              "\\n{timestamp_ms}")
+
+
+@router.get("/programmes/{slug}/log/heads", response=list[HeadOut])
+def head_history(request: HttpRequest, slug: str, before: int | None = None,
+                 limit: int = 50) -> list[HeadOut]:
+    """Signed heads, newest first; page with ?before=<serial of the last one seen>."""
+    heads = queries.head_history(public_programme(slug), before=before, limit=min(limit, 500))
+    return [HeadOut.of(h) for h in heads]
+
+
+@router.get("/programmes/{slug}/log/inclusion/{transaction}", response=InclusionOut)
+def inclusion(request: HttpRequest, slug: str, transaction: str) -> InclusionOut:
+    """Proof that a transaction is in the latest signed head (404 until it is sealed)."""
+    proof = queries.inclusion_proof_for(public_programme(slug), transaction)
+    if proof is None:
+        raise Http404
+    return InclusionOut(transaction=transaction, leaf_index=proof.leaf_index,
+                        leaf_hash=proof.leaf_hash.hex(), tree_size=proof.head.size,
+                        path=[p.hex() for p in proof.path], head=HeadOut.of(proof.head))
+
+
+@router.get("/programmes/{slug}/log/consistency", response=ConsistencyOut)
+def consistency(request: HttpRequest, slug: str, first: int, second: int) -> ConsistencyOut:
+    """Proof that the log of size `second` extends the log of size `first`."""
+    try:
+        path = queries.consistency_proof_between(public_programme(slug), first, second)
+    except ValueError as exc:
+        raise Http404 from exc
+    return ConsistencyOut(first=first, second=second, path=[p.hex() for p in path])
