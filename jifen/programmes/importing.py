@@ -28,7 +28,7 @@ class ImportRefused(InvalidInput):
 class ImportResult:
     rows: int
     created: int
-    updated: int
+    updated: int  # existing residents the file named, whether or not anything changed
     households_created: int
 
 
@@ -61,7 +61,7 @@ def _write(scope: StaffScope, communities: dict[str, Community],
            rows: list[ResidentRow]) -> ImportResult:
     households, made = _households(scope, communities, rows)
     existing = _Existing(scope)
-    new, changed = [], []
+    new, changed, matched = [], [], 0
     for row in rows:
         household = households[row.household_key]
         member = existing.find(row, household)
@@ -69,13 +69,23 @@ def _write(scope: StaffScope, communities: dict[str, Community],
             member = Member(programme=scope.programme, joined_on=row.joined_on
                             or timezone.localdate())
             new.append(member)
-        else:
-            changed.append(member)
+            _fill(member, row, communities[row.community], household)
+            continue
+        before = _values(member)
         _fill(member, row, communities[row.community], household)
+        if _values(member) != before:  # a file imported again mostly changes nothing
+            changed.append(member)
+        matched += 1
     Member.objects.bulk_create(new, batch_size=BATCH)
-    Member.objects.bulk_update(changed, _FIELDS, batch_size=BATCH)
+    # bulk_update writes one CASE per field per row: small batches keep each statement cheap.
+    Member.objects.bulk_update(changed, _FIELDS, batch_size=200)
     _set_heads(households, rows)
-    return ImportResult(len(rows), len(new), len(changed), made)
+    return ImportResult(len(rows), len(new), matched, made)
+
+
+def _values(member: Member) -> tuple[object, ...]:
+    return tuple(getattr(member, f if f not in ("community", "household") else f + "_id")
+                 for f in _FIELDS)
 
 
 _FIELDS = ["display_name", "phone", "community", "household", "birth_year", "is_elderly",
@@ -131,7 +141,8 @@ def _set_heads(households: dict[tuple[str, ...], Household], rows: list[Resident
     changed = {}
     for row in rows:
         household = households[row.household_key]
-        if row.is_head or household.head_id is None:
-            household.head = members[(household.pk, row.name)]
+        head = members[(household.pk, row.name)]
+        if (row.is_head or household.head_id is None) and household.head_id != head.pk:
+            household.head = head
             changed[household.pk] = household
-    Household.objects.bulk_update(changed.values(), ["head"], batch_size=BATCH)
+    Household.objects.bulk_update(changed.values(), ["head"], batch_size=200)
