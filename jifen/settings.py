@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "jifen.programmes",
     "jifen.audit",
     "jifen.idempotency",
+    "jifen.ledger",
+    "jifen.transparency",
     "jifen.web",
 ]
 

@@ -1,0 +1,164 @@
+"""Changes that need a second person, and reversals: grants from the community fund, manual
+adjustments, reversing a transaction, transfers where a programme allows them."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from jifen.accounts.models import User
+from jifen.audit.services import record
+from jifen.ledger import errors, rules
+from jifen.ledger.accounts import member_account, policy_of, system_account, wallet_of
+from jifen.ledger.models import (
+    WALLETS, Account, AccountKind, Approval, ApprovalKind, ApprovalStatus, Lot, Transaction,
+    TransactionKind,
+)
+from jifen.ledger.postings import Leg, post
+from jifen.ledger.services import _active, _check, once, request_hash
+from jifen.programmes.models import Member, Role, RoleKind
+
+EARNING = {TransactionKind.AWARD, TransactionKind.GRANT, TransactionKind.ADJUST}
+
+
+@transaction.atomic
+def request_approval(*, kind: str, member: Member, amount: int, reason: str,
+                     actor: User) -> Approval:
+    """Ask for a grant from the fund (amount > 0) or an adjustment (±) that a reviewer other
+    than `actor` must approve."""
+    _check(amount if kind == ApprovalKind.GRANT else abs(amount), reason)
+    approval = Approval.objects.create(programme=member.programme, kind=kind, member=member,
+                                       amount=amount, reason=reason.strip(), requested_by=actor)
+    record(actor=actor, programme=member.programme, action=f"{kind}.request", target=member,
+           data={"amount": amount})
+    return approval
+
+
+@transaction.atomic
+def approve(*, approval: Approval, actor: User) -> Transaction:
+    """Carry out the approved change. Raises SelfApproval, NotAReviewer, AlreadyDecided,
+    InsufficientPoints, FundInsufficient."""
+    _may_decide(approval, actor)
+    if not Approval.objects.filter(pk=approval.pk, status=ApprovalStatus.PENDING).update(
+            status=ApprovalStatus.APPROVED, decided_by=actor, decided_at=timezone.now()):
+        raise errors.AlreadyDecided()
+    tx = _grant(approval, actor) if approval.kind == ApprovalKind.GRANT else \
+        _adjust(approval, actor)
+    Approval.objects.filter(pk=approval.pk).update(transaction=tx)
+    record(actor=actor, programme=approval.programme, action=f"{approval.kind}.approve",
+           target=approval.member, data={"amount": approval.amount})
+    return tx
+
+
+@transaction.atomic
+def reject(*, approval: Approval, actor: User) -> None:
+    _may_decide(approval, actor)
+    if not Approval.objects.filter(pk=approval.pk, status=ApprovalStatus.PENDING).update(
+            status=ApprovalStatus.REJECTED, decided_by=actor, decided_at=timezone.now()):
+        raise errors.AlreadyDecided()
+    record(actor=actor, programme=approval.programme, action=f"{approval.kind}.reject",
+           target=approval.member)
+
+
+def _may_decide(approval: Approval, actor: User) -> None:
+    if approval.requested_by_id == actor.pk:
+        raise errors.SelfApproval()
+    if approval.member.user_id == actor.pk:  # a reviewer cannot approve points for themselves
+        raise errors.SelfApproval()
+    if not Role.objects.filter(user=actor, programme=approval.programme,
+                               kind__in=[RoleKind.REVIEWER, RoleKind.ADMIN]).exists():
+        raise errors.NotAReviewer()
+
+
+def _grant(approval: Approval, actor: User) -> Transaction:
+    member = approval.member
+    _active(member)
+    fund = system_account(member.community, AccountKind.FUND)
+    tx = Transaction(programme=member.programme, kind=TransactionKind.GRANT, member=member,
+                     reason=approval.reason, actor=actor)
+    policy = policy_of(member.programme)
+    try:
+        post(tx, [Leg(fund, -approval.amount), Leg(wallet_of(member), approval.amount)],
+             expires_at=rules.expiry_for(policy, timezone.now()))
+    except errors.InsufficientPoints as exc:
+        raise errors.FundInsufficient(balance=exc.params["balance"],
+                                      needed=approval.amount) from exc
+    return tx
+
+
+def _adjust(approval: Approval, actor: User) -> Transaction:
+    member, amount = approval.member, approval.amount
+    issuance = system_account(member.community, AccountKind.ISSUANCE)
+    tx = Transaction(programme=member.programme, kind=TransactionKind.ADJUST, member=member,
+                     reason=approval.reason, actor=actor)
+    policy = policy_of(member.programme)
+    post(tx, [Leg(issuance, -amount), Leg(wallet_of(member), amount)],
+         expires_at=rules.expiry_for(policy, timezone.now()))
+    if amount > 0:
+        _lifetime(member, amount)
+    return tx
+
+
+def _lifetime(member: Member, change: int) -> None:
+    from django.db.models import F
+
+    Account.objects.filter(pk=member_account(member).pk).update(
+        lifetime_earned=F("lifetime_earned") + change)
+
+
+def reverse_transaction(*, original: Transaction, reason: str, actor: User,
+                        idempotency_key: str | None = None) -> Transaction:
+    """A new transaction with every posting negated, pointing at the original; once only.
+    Points a resident already spent cannot be taken back (InsufficientPoints).
+    Raises ReasonRequired, AlreadyReversed, NotReversible."""
+    _check(1, reason)
+    digest = request_hash("reverse", original.pk, reason)
+    return once(original.programme, idempotency_key, digest,
+                lambda: _reverse(original, reason, actor, idempotency_key, digest),
+                lambda tx: tx)
+
+
+def _reverse(original, reason, actor, key, digest):  # type: ignore[no-untyped-def]
+    if original.kind == TransactionKind.REVERSE:
+        raise errors.NotReversible()
+    if Transaction.objects.filter(reverses=original).exists():
+        raise errors.AlreadyReversed()
+    postings = list(original.postings.select_related("account"))
+    tx = Transaction(programme=original.programme, kind=TransactionKind.REVERSE,
+                     member=original.member, reverses=original, reason=reason, actor=actor,
+                     idempotency_key=key, request_hash=digest)
+    plan = _own_lots(postings)
+    post(tx, [Leg(p.account, -p.amount) for p in postings], lot_plan=plan,
+         expires_at=rules.expiry_for(policy_of(original.programme), original.created_at))
+    earned = sum(p.amount for p in postings if p.amount > 0 and p.account.kind in WALLETS)
+    if original.kind in EARNING and earned and original.member_id:
+        _lifetime(original.member, -earned)
+    return tx
+
+
+def _own_lots(postings) -> dict[int, list[tuple[int, int]]]:  # type: ignore[no-untyped-def]
+    """Taking back credited points takes them from the lot they opened; if the resident spent
+    some of it, the reversal is refused rather than eat into other points."""
+    plan = {}
+    for posting in postings:
+        if posting.amount > 0 and posting.account.kind in WALLETS:
+            lot = Lot.objects.filter(posting=posting).first()
+            if lot is not None:
+                if lot.remaining < posting.amount:
+                    raise errors.InsufficientPoints(balance=lot.remaining, needed=posting.amount)
+                plan[posting.account.pk] = [(lot.pk, posting.amount)]
+    return plan
+
+
+def transfer_points(*, sender: Member, recipient: Member, amount: int,
+                    actor: User | None = None) -> Transaction:
+    """Member to member, only where the programme allows it (the documents say points are
+    not transferable, so it is off by default). Raises TransfersNotAllowed."""
+    _check(amount)
+    if not policy_of(sender.programme).transfers_allowed:
+        raise errors.TransfersNotAllowed()
+    _active(recipient)
+    with transaction.atomic():
+        tx = Transaction(programme=sender.programme, kind=TransactionKind.TRANSFER,
+                         member=sender, actor=actor, reference=recipient.public_id)
+        policy = policy_of(sender.programme)
+        return post(tx, [Leg(wallet_of(sender), -amount), Leg(wallet_of(recipient), amount)],
+                    expires_at=rules.expiry_for(policy, timezone.now())).transaction

@@ -1,0 +1,202 @@
+"""Every change to points. Web, API, commands and the demo call these and nothing else.
+
+Each service runs in one database transaction, refuses with a DomainError that changes
+nothing, and takes an optional idempotency key: the same key with the same request returns
+the first result; with another request it raises IdempotencyConflict.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jifen.accounts.models import User
+from jifen.ledger import errors, rules
+from jifen.ledger.accounts import member_account, policy_of, system_account, wallet_of
+from jifen.ledger.limits import take
+from jifen.ledger.models import (
+    Account, AccountKind, Asset, Hold, HoldStatus, Transaction, TransactionKind,
+)
+from jifen.ledger.postings import Leg, post
+from jifen.programmes.models import Member, MemberStatus, Programme
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AwardResult:
+    """What an award did: `awarded` may be less than `requested` when a cap truncated it."""
+
+    transaction: Transaction
+    requested: int
+    awarded: int
+    balance: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.awarded < self.requested
+
+
+def request_hash(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def once(programme: Programme, key: str | None, digest: str, run: Callable[[], T],
+         replay: Callable[[Transaction], T]) -> T:
+    """Run `run` at most once per idempotency key. A concurrent retry waits on the key's unique
+    index, then finds the winner's transaction and replays it."""
+    if key:
+        found = Transaction.objects.filter(programme=programme, idempotency_key=key).first()
+        if found is not None:
+            return _replay(found, digest, replay)
+    try:
+        with transaction.atomic():
+            return run()
+    except IntegrityError:
+        found = Transaction.objects.filter(programme=programme, idempotency_key=key).first() \
+            if key else None
+        if found is None:
+            raise
+        return _replay(found, digest, replay)
+
+
+def _replay(found: Transaction, digest: str, replay: Callable[[Transaction], T]) -> T:
+    if found.request_hash != digest:
+        raise errors.IdempotencyConflict()
+    return replay(found)
+
+
+def _check(amount: int, reason: str | None = None) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise errors.AmountNotPositive()
+    if reason is not None and not reason.strip():
+        raise errors.ReasonRequired()
+
+
+def _active(member: Member) -> None:
+    if member.status != MemberStatus.ACTIVE:
+        raise errors.InactiveMember(name=member.display_name)
+
+
+def award_points(
+    *, member: Member, amount: int, reason: str, actor: User | None = None,
+    reference: str = "", idempotency_key: str | None = None, asset: str = Asset.POINTS,
+) -> AwardResult:
+    """Credit points earned from the community's issuance account, within the programme's
+    caps and the community's monthly quota (truncated or refused, as the policy says).
+    Raises AmountNotPositive, ReasonRequired, InactiveMember, CapReached, QuotaExhausted,
+    IdempotencyConflict."""
+    _check(amount, reason)
+    digest = request_hash("award", member.pk, amount, reason, reference, asset)
+    return once(member.programme, idempotency_key, digest,
+                lambda: _award(member, amount, reason, actor, reference, idempotency_key,
+                               digest, asset),
+                lambda tx: _award_result(tx, amount))
+
+
+def _award(member, amount, reason, actor, reference, key, digest, asset):  # type: ignore[no-untyped-def]
+    _active(member)
+    policy = policy_of(member.programme)
+    now = timezone.now()
+    limits = rules.award_limits(policy, member, now) if asset == Asset.POINTS else []
+    granted = take(member.programme, limits, amount, truncate=rules.truncates(policy))
+    wallet = wallet_of(member, asset)
+    tx = Transaction(programme=member.programme, kind=TransactionKind.AWARD, member=member,
+                     reason=reason, reference=reference, actor=actor, idempotency_key=key,
+                     request_hash=digest, created_at=now)
+    issuance = system_account(member.community, AccountKind.ISSUANCE, asset)
+    posted = post(tx, [Leg(issuance, -granted), Leg(wallet, granted)],
+                  expires_at=rules.expiry_for(policy, now) if asset == Asset.POINTS else None)
+    Account.objects.filter(pk=member_account(member, asset).pk).update(
+        lifetime_earned=F("lifetime_earned") + granted)
+    return AwardResult(tx, amount, granted, posted.balances[wallet.pk] or 0)
+
+
+def _award_result(tx: Transaction, requested: int) -> AwardResult:
+    leg = tx.postings.filter(amount__gt=0).first()
+    assert leg is not None
+    return AwardResult(tx, requested, leg.amount, leg.balance_after or 0)
+
+
+def donate_points(*, member: Member, amount: int, actor: User | None = None,
+                  idempotency_key: str | None = None) -> Transaction:
+    """Give points to the community fund (积分银行), which supports families in difficulty.
+    Raises AmountNotPositive, InsufficientPoints."""
+    _check(amount)
+    digest = request_hash("donate", member.pk, amount)
+    return once(member.programme, idempotency_key, digest,
+                lambda: _move(member, TransactionKind.DONATE, amount, actor, idempotency_key,
+                              digest, to_fund=True),
+                lambda tx: tx)
+
+
+def _move(member, kind, amount, actor, key, digest, *, to_fund):  # type: ignore[no-untyped-def]
+    _active(member)
+    wallet = wallet_of(member)
+    fund = system_account(member.community, AccountKind.FUND)
+    tx = Transaction(programme=member.programme, kind=kind, member=member, actor=actor,
+                     idempotency_key=key, request_hash=digest)
+    legs = [Leg(wallet, -amount), Leg(fund, amount)] if to_fund else \
+        [Leg(fund, -amount), Leg(wallet, amount)]
+    policy = policy_of(member.programme)
+    return post(tx, legs, expires_at=rules.expiry_for(policy, timezone.now())).transaction
+
+
+def hold_points(*, member: Member, amount: int, reference: str, actor: User | None = None,
+                idempotency_key: str | None = None) -> Hold:
+    """Set points aside for a redemption (two-phase: then settle or release, exactly once).
+    Raises AmountNotPositive, InactiveMember, InsufficientPoints."""
+    _check(amount)
+    digest = request_hash("hold", member.pk, amount, reference)
+    return once(member.programme, idempotency_key, digest,
+                lambda: _hold(member, amount, reference, actor, idempotency_key, digest),
+                lambda tx: Hold.objects.get(hold_transaction=tx))
+
+
+def _hold(member, amount, reference, actor, key, digest):  # type: ignore[no-untyped-def]
+    _active(member)
+    wallet = wallet_of(member)
+    holds = system_account(member.community, AccountKind.HOLDS)
+    tx = Transaction(programme=member.programme, kind=TransactionKind.HOLD, member=member,
+                     reference=reference, actor=actor, idempotency_key=key, request_hash=digest)
+    posted = post(tx, [Leg(wallet, -amount), Leg(holds, amount)])
+    return Hold.objects.create(programme=member.programme, account=wallet, amount=amount,
+                               reference=reference, hold_transaction=tx,
+                               lots=posted.lots_used[wallet.pk])
+
+
+@transaction.atomic
+def settle_hold(*, hold: Hold, actor: User | None = None) -> Transaction:
+    """The held points are spent: they go to the redemption account. Raises HoldNotOpen."""
+    return _close(hold, HoldStatus.SETTLED, actor)
+
+
+@transaction.atomic
+def release_hold(*, hold: Hold, actor: User | None = None) -> Transaction:
+    """The held points go back to the wallet, into the lots they came from (same expiry).
+    Raises HoldNotOpen."""
+    return _close(hold, HoldStatus.RELEASED, actor)
+
+
+def _close(hold: Hold, status: str, actor: User | None) -> Transaction:
+    # The guarded status change is the "exactly once": a second caller updates no row.
+    if not Hold.objects.filter(pk=hold.pk, status=HoldStatus.OPEN).update(status=status):
+        raise errors.HoldNotOpen()
+    held = Transaction.objects.get(pk=hold.hold_transaction_id)
+    holds = held.postings.get(amount__gt=0).account
+    wallet = Account.objects.get(pk=hold.account_id)
+    settle = status == HoldStatus.SETTLED
+    target = system_account(holds.community, AccountKind.REDEMPTION) if settle else wallet
+    tx = Transaction(programme=hold.programme, member=held.member, actor=actor,
+                     reference=hold.reference,
+                     kind=TransactionKind.SETTLE if settle else TransactionKind.RELEASE)
+    plan = None if settle else {wallet.pk: [tuple(pair) for pair in hold.lots]}
+    post(tx, [Leg(holds, -hold.amount), Leg(target, hold.amount)], lot_plan=plan)
+    type(hold).objects.filter(pk=hold.pk).update(final_transaction=tx)
+    hold.status, hold.final_transaction = status, tx
+    return tx
