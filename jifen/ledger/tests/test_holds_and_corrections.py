@@ -1,0 +1,174 @@
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from jifen.ledger import errors
+from jifen.ledger.accounts import system_account
+from jifen.ledger.corrections import approve, reject, request_approval, reverse_transaction, \
+    transfer_points
+from jifen.ledger.expiry import expire_lots, expiring_soon
+from jifen.ledger.models import AccountKind, Lot, TransactionKind
+from jifen.ledger.queries import summary_of
+from jifen.ledger.services import award_points, donate_points, hold_points, release_hold, \
+    settle_hold
+from jifen.ledger.tests.helpers import ledger_state
+from jifen.programmes.models import RoleKind
+from jifen.testing import make_staff
+
+
+@pytest.fixture
+def rich(member):
+    award_points(member=member, amount=100, reason="义诊")
+    return member
+
+
+@pytest.fixture
+def reviewer(programme):
+    return make_staff(programme=programme, kind=RoleKind.REVIEWER)
+
+
+def test_a_hold_takes_points_aside_and_a_settlement_spends_them(rich):
+    hold = hold_points(member=rich, amount=30, reference="大米5公斤")
+    assert summary_of(rich).balance == 70
+    settle_hold(hold=hold)
+    assert summary_of(rich).balance == 70
+    assert system_account(rich.community, AccountKind.REDEMPTION).balance == 30
+
+
+def test_a_release_gives_the_points_back_into_their_own_lots(rich):
+    lot = Lot.objects.get()
+    hold = hold_points(member=rich, amount=30, reference="x")
+    release_hold(hold=hold)
+    assert summary_of(rich).balance == 100
+    assert Lot.objects.get() == lot and Lot.objects.get().remaining == 100
+
+
+@pytest.mark.parametrize(("first", "second"), [(settle_hold, release_hold),
+                                               (release_hold, settle_hold),
+                                               (release_hold, release_hold)])
+def test_a_hold_closes_exactly_once(rich, first, second):
+    hold = hold_points(member=rich, amount=30, reference="x")
+    first(hold=hold)
+    before = ledger_state()
+    with pytest.raises(errors.HoldNotOpen):
+        second(hold=hold)
+    assert ledger_state() == before
+
+
+def test_a_hold_beyond_the_balance_is_refused(rich):
+    before = ledger_state()
+    with pytest.raises(errors.InsufficientPoints):
+        hold_points(member=rich, amount=101, reference="x")
+    assert ledger_state() == before
+
+
+def test_a_donation_goes_to_the_community_fund(rich):
+    donate_points(member=rich, amount=40)
+    assert summary_of(rich).balance == 60
+    assert system_account(rich.community, AccountKind.FUND).balance == 40
+
+
+def test_a_grant_from_the_fund_needs_a_reviewer_other_than_its_author(rich, neighbour, admin,
+                                                                     reviewer):
+    donate_points(member=rich, amount=40)
+    approval = request_approval(kind="grant", member=neighbour, amount=25, reason="困难家庭",
+                                actor=admin)
+    with pytest.raises(errors.SelfApproval):
+        approve(approval=approval, actor=admin)
+    approve(approval=approval, actor=reviewer)
+    assert summary_of(neighbour).balance == 25
+    with pytest.raises(errors.AlreadyDecided):
+        approve(approval=approval, actor=reviewer)
+
+
+def test_a_grant_larger_than_the_fund_is_refused_and_changes_nothing(neighbour, admin, reviewer):
+    approval = request_approval(kind="grant", member=neighbour, amount=25, reason="x",
+                                actor=admin)
+    before = ledger_state()
+    with pytest.raises(errors.FundInsufficient):
+        approve(approval=approval, actor=reviewer)
+    assert ledger_state() == before
+
+
+def test_someone_without_the_reviewer_role_cannot_approve(rich, programme, admin):
+    approval = request_approval(kind="adjust", member=rich, amount=10, reason="补录", actor=admin)
+    with pytest.raises(errors.NotAReviewer):
+        approve(approval=approval, actor=make_staff(programme=programme, kind=RoleKind.CASHIER))
+
+
+def test_a_reviewer_cannot_approve_points_for_themselves(rich, admin, reviewer):
+    rich.user = reviewer
+    rich.save()
+    approval = request_approval(kind="adjust", member=rich, amount=10, reason="x", actor=admin)
+    with pytest.raises(errors.SelfApproval):
+        approve(approval=approval, actor=reviewer)
+
+
+def test_adjustments_both_ways_and_a_rejection(rich, admin, reviewer):
+    approve(approval=request_approval(kind="adjust", member=rich, amount=10, reason="补录",
+                                      actor=admin), actor=reviewer)
+    approve(approval=request_approval(kind="adjust", member=rich, amount=-30, reason="误录",
+                                      actor=admin), actor=reviewer)
+    rejected = request_approval(kind="adjust", member=rich, amount=-5, reason="x", actor=admin)
+    reject(approval=rejected, actor=reviewer)
+    assert summary_of(rich).balance == 80
+
+
+def test_a_reversal_negates_the_original_once(rich, admin):
+    award = award_points(member=rich, amount=20, reason="巡逻").transaction
+    reversal = reverse_transaction(original=award, reason="重复录入", actor=admin)
+    assert reversal.reverses == award and reversal.kind == TransactionKind.REVERSE
+    assert summary_of(rich) .balance == 100 and summary_of(rich).lifetime_earned == 100
+    with pytest.raises(errors.AlreadyReversed):
+        reverse_transaction(original=award, reason="again", actor=admin)
+    with pytest.raises(errors.NotReversible):
+        reverse_transaction(original=reversal, reason="undo", actor=admin)
+
+
+def test_points_already_spent_cannot_be_reversed(member, admin):
+    award = award_points(member=member, amount=20, reason="x").transaction
+    settle_hold(hold=hold_points(member=member, amount=15, reference="r"))
+    before = ledger_state()
+    with pytest.raises(errors.InsufficientPoints):
+        reverse_transaction(original=award, reason="y", actor=admin)
+    assert ledger_state() == before
+
+
+def test_a_spend_takes_the_oldest_points_first(member):
+    with time_machine.travel(datetime(2025, 6, 1, tzinfo=UTC)):
+        award_points(member=member, amount=10, reason="old")
+    with time_machine.travel(datetime(2026, 2, 1, tzinfo=UTC)):
+        award_points(member=member, amount=10, reason="new")
+        hold_points(member=member, amount=12, reference="r")
+    assert list(Lot.objects.order_by("id").values_list("remaining", flat=True)) == [0, 8]
+
+
+def test_the_expiry_job_clears_last_years_points(member):
+    with time_machine.travel(datetime(2025, 6, 1, tzinfo=UTC)):
+        award_points(member=member, amount=10, reason="old")
+    with time_machine.travel(datetime(2026, 2, 1, tzinfo=UTC)):
+        award_points(member=member, amount=7, reason="new")
+        assert expire_lots(programme=member.programme) == 1
+        assert expire_lots(programme=member.programme) == 0
+    assert summary_of(member).balance == 7 and summary_of(member).lifetime_earned == 17
+    assert system_account(member.community, AccountKind.EXPIRY).postings.get().amount == 10
+
+
+def test_members_whose_points_expire_within_30_days_are_listed(member, neighbour):
+    with time_machine.travel(datetime(2026, 3, 1, tzinfo=UTC)):
+        award_points(member=member, amount=10, reason="x")
+    with time_machine.travel(datetime(2026, 12, 10, tzinfo=UTC)):
+        soon = expiring_soon(member.programme)
+    assert [(m, points) for m, points, _ in soon] == [(member, 10)]
+
+
+def test_transfers_are_refused_unless_the_programme_allows_them(rich, neighbour, policy):
+    before = ledger_state()
+    with pytest.raises(errors.TransfersNotAllowed):
+        transfer_points(sender=rich, recipient=neighbour, amount=5)
+    assert ledger_state() == before
+    policy.transfers_allowed = True
+    policy.save()
+    transfer_points(sender=rich, recipient=neighbour, amount=5)
+    assert summary_of(neighbour).balance == 5 and summary_of(neighbour).lifetime_earned == 0
