@@ -152,3 +152,30 @@ def test_rolling_validity_counts_months_from_earning(member, policy):
 def test_minutes_of_service_are_a_second_asset(member):
     award_points(member=member, amount=120, reason="陪伴老人", asset="minutes")
     assert summary_of(member, "minutes").balance == 120 and summary_of(member).balance == 0
+
+
+def test_a_bulk_award_credits_every_attendee_in_one_call(community, member, neighbour):
+    from jifen.ledger.bulk_award import bulk_award
+
+    award_points(member=member, amount=10, reason="before")
+    results = bulk_award(programme=member.programme, reason="社区清洁",
+                         awards=[(member, 20), (neighbour, 20)])
+    assert [(r.awarded, r.balance) for r in results] == [(20, 30), (20, 20)]
+    assert summary_of(neighbour).lifetime_earned == 20
+    again = bulk_award(programme=member.programme, reason="社区清洁", idempotency_key="close-7",
+                       awards=[(member, 5), (neighbour, 5)])
+    replay = bulk_award(programme=member.programme, reason="社区清洁", idempotency_key="close-7",
+                        awards=[(member, 5), (neighbour, 5)])
+    assert [r.transaction.pk for r in replay] == [r.transaction.pk for r in again]
+    assert summary_of(member).balance == 35
+
+
+def test_a_bulk_award_respects_each_members_cap(member, neighbour, policy):
+    from jifen.ledger.bulk_award import bulk_award
+
+    policy.caps = [{"scope": "member", "period": "day", "limit": 5}]
+    policy.save()
+    award_points(member=member, amount=5, reason="full")
+    results = bulk_award(programme=member.programme, reason="x",
+                         awards=[(member, 3), (neighbour, 3)])
+    assert [r.awarded for r in results] == [0, 3]
