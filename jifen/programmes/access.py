@@ -27,6 +27,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "manage_members": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER}),
     "manage_programme": frozenset({RoleKind.ADMIN}),
     "view_audit": frozenset({RoleKind.ADMIN, RoleKind.AUDITOR}),
+    "award_points": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER}),
+    "review": frozenset({RoleKind.ADMIN, RoleKind.REVIEWER}),
+    "request_changes": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER}),
+    "handle_redemptions": frozenset({RoleKind.ADMIN, RoleKind.CASHIER}),
+    "reverse": frozenset({RoleKind.ADMIN}),
+    "view_ledger": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER,
+                              RoleKind.AUDITOR, RoleKind.CASHIER}),
 }
 
 

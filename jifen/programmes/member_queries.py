@@ -76,9 +76,7 @@ def household_page(
 def household_choices(scope: StaffScope) -> list[tuple[str, str, str]]:
     """(public id, label, community name) of every household the staff may use, for a form."""
     rows = scope.households().order_by("community__name", "building", "unit", "room", "address")
-    return [
-        (h.public_id, h.label, h.community.name) for h in rows.select_related("community")
-    ]
+    return [(h.public_id, h.label, h.community.name) for h in rows.select_related("community")]
 
 
 def open_invitations(scope: StaffScope, *, limit: int = 200) -> list[Invitation]:

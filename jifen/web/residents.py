@@ -63,8 +63,13 @@ def resident_list(request: HttpRequest, slug: str) -> HttpResponse:
     )
     rows = [(m, _phone_for(scope, m.phone)) for m in page.items]
     template = "web/console/residents.html"
-    context = {"rows": rows, "page": page, "communities": scope.communities(),
-               "statuses": MemberStatus.choices, "query": request.GET}
+    context = {
+        "rows": rows,
+        "page": page,
+        "communities": scope.communities(),
+        "statuses": MemberStatus.choices,
+        "query": request.GET,
+    }
     if _wants_partial(request):
         template += "#results"
     return render_console(request, scope, template, context)
@@ -74,13 +79,18 @@ def resident_list(request: HttpRequest, slug: str) -> HttpResponse:
 def resident_detail(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_members")
     member = access_member(scope, public_id)
-    return render_console(request, scope, "web/console/resident.html", {
-        "member": member,
-        "phone": _phone_for(scope, member.phone),
-        "housemates": member_queries.household_members(member.household),
-        "history": member_queries.member_history(member),
-        "account": member_queries.account_status(member),
-    })
+    return render_console(
+        request,
+        scope,
+        "web/console/resident.html",
+        {
+            "member": member,
+            "phone": _phone_for(scope, member.phone),
+            "housemates": member_queries.household_members(member.household),
+            "history": member_queries.member_history(member),
+            "account": member_queries.account_status(member),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -122,8 +132,7 @@ def _member_form(
             return redirect("console-resident", scope.programme.slug, member.public_id)
     status = 422 if request.method == "POST" else 200
     context = {"form": form, "member": member}
-    return render_console(request, scope, "web/console/resident_form.html", context,
-                          status=status)
+    return render_console(request, scope, "web/console/resident_form.html", context, status=status)
 
 
 @transaction.atomic
@@ -178,12 +187,17 @@ def _invitation_page(
         show_refusal(request, error)
         return redirect("console-resident", scope.programme.slug, member.public_id)
     link = request.build_absolute_uri(_invitation_path(scope, token))
-    return render_console(request, scope, "web/console/invitation.html", {
-        "member": member,
-        "invitation": invitation,
-        "link": link,
-        "qr": segno.make(link, error="m").svg_inline(scale=5, border=2),
-    })
+    return render_console(
+        request,
+        scope,
+        "web/console/invitation.html",
+        {
+            "member": member,
+            "invitation": invitation,
+            "link": link,
+            "qr": segno.make(link, error="m").svg_inline(scale=5, border=2),
+        },
+    )
 
 
 def _invitation_path(scope: StaffScope, token: str) -> str:
@@ -196,8 +210,9 @@ def _invitation_path(scope: StaffScope, token: str) -> str:
 def invitation_list(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     invitations = member_queries.open_invitations(scope)
-    return render_console(request, scope, "web/console/invitations.html",
-                          {"invitations": invitations})
+    return render_console(
+        request, scope, "web/console/invitations.html", {"invitations": invitations}
+    )
 
 
 @require_POST
@@ -258,18 +273,31 @@ def household_list(request: HttpRequest, slug: str) -> HttpResponse:
     page = member_queries.household_page(
         scope, community=_int(request.GET.get("community")), after=_int(request.GET.get("after"))
     )
-    return render_console(request, scope, "web/console/households.html", {
-        "page": page, "communities": scope.communities(), "query": request.GET,
-    })
+    return render_console(
+        request,
+        scope,
+        "web/console/households.html",
+        {
+            "page": page,
+            "communities": scope.communities(),
+            "query": request.GET,
+        },
+    )
 
 
 @require_GET
 def household_detail(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_members")
     household = access_household(scope, public_id)
-    return render_console(request, scope, "web/console/household.html", {
-        "household": household, "members": member_queries.household_members(household),
-    })
+    return render_console(
+        request,
+        scope,
+        "web/console/household.html",
+        {
+            "household": household,
+            "members": member_queries.household_members(household),
+        },
+    )
 
 
 @require_POST
@@ -304,7 +332,5 @@ urlpatterns = [
     ),
     path("households/", household_list, name="console-households"),
     path("households/<str:public_id>/", household_detail, name="console-household"),
-    path(
-        "households/<str:public_id>/head/", set_household_head, name="console-household-head"
-    ),
+    path("households/<str:public_id>/head/", set_household_head, name="console-household-head"),
 ]
