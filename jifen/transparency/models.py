@@ -105,3 +105,9 @@ class TreeHead(models.Model):
 
     def __str__(self) -> str:
         return f"head {self.serial}: {self.size} leaves"
+
+    @property
+    def signed_at(self):  # type: ignore[no-untyped-def]
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(self.timestamp_ms / 1000, tz=UTC)

@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.safestring import mark_safe
 
+from jifen.ledger.member_view import latest_award, points_page
+from jifen.ledger.queries import summary_of
 from jifen.programmes.access import access_member, access_programme, resident_member
 from jifen.programmes.cardtokens import card_qr_svg
 from jifen.programmes.models import Member
@@ -45,8 +47,22 @@ def resident_home(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "web/resident_home.html",
-        {"member": member, "programme": member.programme, "card_qr": qr},
+        {"member": member, "programme": member.programme, "card_qr": qr,
+         "points": summary_of(member), "latest_award": latest_award(member)},
     )
 
 
-urlpatterns = [path("", resident_home, name="resident-home")]
+@login_required
+def my_points(request: HttpRequest, slug: str) -> HttpResponse:
+    """Balance, lifetime earnings, what expires soon, and the history with proofs."""
+    member = current_member(request, slug)
+    before = request.GET.get("before", "")
+    page = points_page(member, before=int(before) if before.isdigit() else None)
+    return render(request, "web/resident_points.html",
+                  {"member": member, "programme": member.programme, "page": page})
+
+
+urlpatterns = [
+    path("", resident_home, name="resident-home"),
+    path("points/", my_points, name="resident-points"),
+]

@@ -5,10 +5,12 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("jifen.web.public")),
     path("", include("jifen.web.auth")),
+    path("", include("jifen.web.transparency")),
     path("account/tokens/", include("jifen.web.tokens")),
     path("p/<slug:slug>/me/", include("jifen.web.resident")),
     path("p/<slug:slug>/console/", include("jifen.web.console")),
     path("p/<slug:slug>/console/", include("jifen.web.residents")),
     path("p/<slug:slug>/console/", include("jifen.web.imports")),
     path("p/<slug:slug>/console/", include("jifen.web.cards")),
+    path("p/<slug:slug>/console/", include("jifen.web.points")),
 ]

@@ -6,6 +6,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jifen.audit.models import AuditEntry
+from jifen.ledger.corrections import request_approval
+from jifen.ledger.models import Approval, Transaction
+from jifen.ledger.services import award_points
 from jifen.programmes.models import Community, Household, Invitation, Member, Role, RoleKind
 from jifen.programmes.services import create_invitation
 from jifen.testing import make_household, make_member, make_staff
@@ -35,15 +38,19 @@ def world(programme, community, admin, other_admin):
     member = make_member(community=community, household=household)
     invitation, _ = create_invitation(actor=admin, member=member)
     role = Role.objects.get(user=admin, programme=programme)
+    tx = award_points(member=member, amount=5, reason="x").transaction
+    approval = request_approval(kind="adjust", member=member, amount=3, reason="x", actor=admin)
     return {"slug": programme.slug, "public_id": member.public_id, "community_id": community.pk,
             "role_id": role.pk, "invitation_id": invitation.pk, "fmt": "csv",
-            "household": household}
+            "household": household, "approval_id": approval.pk,
+            "transaction_id": tx.public_id}
 
 
 def url_for(name: str, world) -> str:
-    for keys in ([], ["public_id"], ["community_id"], ["role_id"], ["invitation_id"], ["fmt"]):
+    for keys in ([], ["public_id"], ["community_id"], ["role_id"], ["invitation_id"], ["fmt"],
+                 ["approval_id"], ["public_id", "transaction_id"]):
         kwargs = {"slug": world["slug"], **{k: world[k] for k in keys}}
-        if name == "console-household":
+        if name.startswith("console-household") and name != "console-households":
             kwargs = {"slug": world["slug"], "public_id": world["household"].public_id}
         try:
             return reverse(name, kwargs=kwargs)
@@ -53,7 +60,8 @@ def url_for(name: str, world) -> str:
 
 
 def state():
-    return (Member.objects.count(), Household.objects.count(), Community.objects.count(),
+    return (Transaction.objects.count(), Approval.objects.filter(status="pending").count(),
+            Member.objects.count(), Household.objects.count(), Community.objects.count(),
             Role.objects.count(), AuditEntry.objects.count(),
             Invitation.objects.filter(revoked_at__isnull=True).count(),
             list(Member.objects.values_list("card_version", flat=True).order_by("id")))

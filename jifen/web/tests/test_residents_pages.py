@@ -114,7 +114,7 @@ def test_open_invitations_are_listed_and_can_be_revoked(console, programme, admi
 
 
 def test_reset_access_locks_the_password_and_invites_again(console, programme, member, resident):
-    console.post(url("console-invite", programme, member.public_id), {"reset": "1"})
+    console.post(url("console-reset-access", programme, member.public_id))
     resident.refresh_from_db()
     assert not resident.has_usable_password()
 
@@ -141,7 +141,7 @@ def test_the_head_of_household_is_changed(console, programme, community):
     first = make_member(community=community, household=household)
     second = make_member(community=community, household=household)
     assert Household.objects.get(pk=household.pk).head == first
-    console.post(url("console-household", programme, household.public_id),
+    console.post(url("console-household-head", programme, household.public_id),
                  {"head": second.public_id})
     assert Household.objects.get(pk=household.pk).head == second
 
