@@ -4,16 +4,16 @@ transaction per member, written with a handful of set-based statements."""
 from collections import defaultdict
 
 from django.db import transaction
-from django.utils import timezone
 
 from jifen.accounts.models import User
-from jifen.lib.errors import DomainError
 from jifen.ledger import rules
 from jifen.ledger.accounts import member_accounts_for, policy_of, system_account, wallets_for
 from jifen.ledger.bulk import add_to_column
 from jifen.ledger.limits import take
 from jifen.ledger.models import AccountKind, Lot, Posting, Transaction, TransactionKind
 from jifen.ledger.services import AwardResult, _active, _check, once, request_hash
+from jifen.lib import clock
+from jifen.lib.errors import DomainError
 from jifen.programmes.models import Member, Programme
 
 BATCH = 2_000
@@ -38,7 +38,7 @@ def bulk_award(*, programme: Programme, awards: list[tuple[Member, int]], reason
 
 
 def _bulk(programme, awards, reason, actor, key, digest):  # type: ignore[no-untyped-def]
-    now = timezone.now()
+    now = clock.now()
     granted = _granted(programme, awards, now)
     members = [m for m, _ in awards]
     wallets = wallets_for(members)

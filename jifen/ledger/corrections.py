@@ -2,18 +2,25 @@
 adjustments, reversing a transaction, transfers where a programme allows them."""
 
 from django.db import transaction
-from django.utils import timezone
 
 from jifen.accounts.models import User
 from jifen.audit.services import record
 from jifen.ledger import errors, rules
 from jifen.ledger.accounts import member_account, policy_of, system_account, wallet_of
 from jifen.ledger.models import (
-    WALLETS, Account, AccountKind, Approval, ApprovalKind, ApprovalStatus, Lot, Transaction,
+    WALLETS,
+    Account,
+    AccountKind,
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
+    Lot,
+    Transaction,
     TransactionKind,
 )
 from jifen.ledger.postings import Leg, post
 from jifen.ledger.services import _active, _check, once, request_hash
+from jifen.lib import clock
 from jifen.programmes.models import Member, Role, RoleKind
 
 EARNING = {TransactionKind.AWARD, TransactionKind.GRANT, TransactionKind.ADJUST}
@@ -38,7 +45,7 @@ def approve(*, approval: Approval, actor: User) -> Transaction:
     InsufficientPoints, FundInsufficient."""
     _may_decide(approval, actor)
     if not Approval.objects.filter(pk=approval.pk, status=ApprovalStatus.PENDING).update(
-            status=ApprovalStatus.APPROVED, decided_by=actor, decided_at=timezone.now()):
+            status=ApprovalStatus.APPROVED, decided_by=actor, decided_at=clock.now()):
         raise errors.AlreadyDecided()
     tx = _grant(approval, actor) if approval.kind == ApprovalKind.GRANT else \
         _adjust(approval, actor)
@@ -52,7 +59,7 @@ def approve(*, approval: Approval, actor: User) -> Transaction:
 def reject(*, approval: Approval, actor: User) -> None:
     _may_decide(approval, actor)
     if not Approval.objects.filter(pk=approval.pk, status=ApprovalStatus.PENDING).update(
-            status=ApprovalStatus.REJECTED, decided_by=actor, decided_at=timezone.now()):
+            status=ApprovalStatus.REJECTED, decided_by=actor, decided_at=clock.now()):
         raise errors.AlreadyDecided()
     record(actor=actor, programme=approval.programme, action=f"{approval.kind}.reject",
            target=approval.member)
@@ -77,7 +84,7 @@ def _grant(approval: Approval, actor: User) -> Transaction:
     policy = policy_of(member.programme)
     try:
         post(tx, [Leg(fund, -approval.amount), Leg(wallet_of(member), approval.amount)],
-             expires_at=rules.expiry_for(policy, timezone.now()))
+             expires_at=rules.expiry_for(policy, clock.now()))
     except errors.InsufficientPoints as exc:
         raise errors.FundInsufficient(balance=exc.params["balance"],
                                       needed=approval.amount) from exc
@@ -91,7 +98,7 @@ def _adjust(approval: Approval, actor: User) -> Transaction:
                      reason=approval.reason, actor=actor)
     policy = policy_of(member.programme)
     post(tx, [Leg(issuance, -amount), Leg(wallet_of(member), amount)],
-         expires_at=rules.expiry_for(policy, timezone.now()))
+         expires_at=rules.expiry_for(policy, clock.now()))
     if amount > 0:
         _lifetime(member, amount)
     return tx
@@ -161,4 +168,4 @@ def transfer_points(*, sender: Member, recipient: Member, amount: int,
                          member=sender, actor=actor, reference=recipient.public_id)
         policy = policy_of(sender.programme)
         return post(tx, [Leg(wallet_of(sender), -amount), Leg(wallet_of(recipient), amount)],
-                    expires_at=rules.expiry_for(policy, timezone.now())).transaction
+                    expires_at=rules.expiry_for(policy, clock.now())).transaction

@@ -4,17 +4,17 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 
 from jifen.ledger.accounts import system_account
 from jifen.ledger.models import Account, AccountKind, Lot, Transaction, TransactionKind
 from jifen.ledger.postings import Leg, post
+from jifen.lib import clock
 from jifen.programmes.models import Member, Programme
 
 
 def expire_lots(*, programme: Programme, now: datetime | None = None) -> int:
     """One expiry transaction per wallet with expired points; returns how many were made."""
-    now = now or timezone.now()
+    now = now or clock.now()
     accounts = Account.objects.filter(programme=programme, lots__remaining__gt=0,
                                       lots__expires_at__lte=now).distinct()
     count = 0
@@ -42,7 +42,7 @@ def _expire(account: Account, now: datetime) -> int:
 def expiring_soon(programme: Programme, *, within_days: int = 30,
                   now: datetime | None = None) -> list[tuple[Member, int, datetime]]:
     """Members whose points expire within the coming days: (member, points, first date)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     rows = (Lot.objects.filter(account__programme=programme, account__kind=AccountKind.MEMBER,
                                remaining__gt=0, expires_at__gt=now,
                                expires_at__lte=now + timedelta(days=within_days))

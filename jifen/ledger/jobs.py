@@ -1,7 +1,7 @@
 """Periodic ledger work, run by `jifen worker`."""
 
-from jifen.lib.jobs import register
 from jifen.ledger.expiry import expire_lots
+from jifen.lib.jobs import register
 from jifen.programmes.models import Programme
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 
-from jifen.lib.errors import DomainError
 from jifen.ledger.models import Counter
+from jifen.lib.errors import DomainError
 from jifen.programmes.models import Programme
 
 

@@ -5,9 +5,9 @@ from functools import partial
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jifen.lib import clock
 from jifen.lib.ids import new_public_id
 
 _public_id = partial(new_public_id, 16)
@@ -107,9 +107,10 @@ class Transaction(models.Model):
                                      blank=True, related_name="+")
     reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="reversal")
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # NULL, not "": the unique constraint applies only to the keys that were given.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     request_hash = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["id"]
@@ -211,7 +212,7 @@ class Hold(models.Model):
                                              blank=True, related_name="+")
     # Which lots the held points came from, so that a release restores their expiry exactly.
     lots = models.JSONField(default=list)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-id"]

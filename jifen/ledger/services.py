@@ -13,16 +13,22 @@ from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from jifen.accounts.models import User
 from jifen.ledger import errors, rules
 from jifen.ledger.accounts import member_account, policy_of, system_account, wallet_of
 from jifen.ledger.limits import take
 from jifen.ledger.models import (
-    Account, AccountKind, Asset, Hold, HoldStatus, Transaction, TransactionKind,
+    Account,
+    AccountKind,
+    Asset,
+    Hold,
+    HoldStatus,
+    Transaction,
+    TransactionKind,
 )
 from jifen.ledger.postings import Leg, post
+from jifen.lib import clock
 from jifen.programmes.models import Member, MemberStatus, Programme
 
 T = TypeVar("T")
@@ -102,7 +108,7 @@ def award_points(
 def _award(member, amount, reason, actor, reference, key, digest, asset):  # type: ignore[no-untyped-def]
     _active(member)
     policy = policy_of(member.programme)
-    now = timezone.now()
+    now = clock.now()
     limits = rules.award_limits(policy, member, now) if asset == Asset.POINTS else []
     granted = take(member.programme, limits, amount, truncate=rules.truncates(policy))
     wallet = wallet_of(member, asset)
@@ -144,7 +150,7 @@ def _move(member, kind, amount, actor, key, digest, *, to_fund):  # type: ignore
     legs = [Leg(wallet, -amount), Leg(fund, amount)] if to_fund else \
         [Leg(fund, -amount), Leg(wallet, amount)]
     policy = policy_of(member.programme)
-    return post(tx, legs, expires_at=rules.expiry_for(policy, timezone.now())).transaction
+    return post(tx, legs, expires_at=rules.expiry_for(policy, clock.now())).transaction
 
 
 def hold_points(*, member: Member, amount: int, reference: str, actor: User | None = None,

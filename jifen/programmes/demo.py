@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from jifen.accounts.models import User
 from jifen.audit.services import record
+from jifen.lib import demo_steps
 from jifen.lib.phones import normalise_phone
 from jifen.programmes import services
 from jifen.programmes.models import (
@@ -145,6 +146,8 @@ def build_demo(*, seed: int = SEED, password: str) -> Demo:
     plans = plan_households(rng)
     members = _create_households(programme=programme, communities=communities, plans=plans)
     _invite_resident(admin=admin, programme=programme, password=password)
+    for step in demo_steps.steps():  # points, history, the signed log, … (later apps)
+        step(programme=programme, staff=staff, seed=seed)
     record(
         actor=admin,
         programme=programme,

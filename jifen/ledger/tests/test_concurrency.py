@@ -8,11 +8,11 @@ from collections.abc import Callable
 import pytest
 from django.db import connection, connections
 
-from jifen.lib.errors import DomainError
 from jifen.ledger.accounts import policy_of
 from jifen.ledger.models import Counter, Hold, HoldStatus, Transaction
 from jifen.ledger.queries import summary_of
 from jifen.ledger.services import award_points, hold_points, release_hold, settle_hold
+from jifen.lib.errors import DomainError
 from jifen.testing import make_community, make_household, make_member, make_programme
 
 THREADS = 32

@@ -5,13 +5,23 @@ import time_machine
 
 from jifen.ledger import errors
 from jifen.ledger.accounts import system_account
-from jifen.ledger.corrections import approve, reject, request_approval, reverse_transaction, \
-    transfer_points
+from jifen.ledger.corrections import (
+    approve,
+    reject,
+    request_approval,
+    reverse_transaction,
+    transfer_points,
+)
 from jifen.ledger.expiry import expire_lots, expiring_soon
 from jifen.ledger.models import AccountKind, Lot, TransactionKind
 from jifen.ledger.queries import summary_of
-from jifen.ledger.services import award_points, donate_points, hold_points, release_hold, \
-    settle_hold
+from jifen.ledger.services import (
+    award_points,
+    donate_points,
+    hold_points,
+    release_hold,
+    settle_hold,
+)
 from jifen.ledger.tests.helpers import ledger_state
 from jifen.programmes.models import RoleKind
 from jifen.testing import make_staff

@@ -8,12 +8,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from jifen.lib.errors import DomainError
 from jifen.ledger import corrections, services
 from jifen.ledger.accounts import policy_of
+from jifen.ledger.bulk_award import bulk_award
 from jifen.ledger.expiry import expire_lots
 from jifen.ledger.models import Account, Hold, HoldStatus, Lot, Posting, Transaction
-from jifen.ledger.bulk_award import bulk_award
+from jifen.lib.errors import DomainError
 from jifen.programmes.models import RoleKind
 from jifen.testing import make_community, make_member, make_programme, make_staff
 
