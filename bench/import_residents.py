@@ -2,7 +2,8 @@
 the same run: raw SQL (executemany) inserting the same households and members.
 
     .venv/bin/python bench/import_residents.py [--rows 10000]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/jifen_bench .venv/bin/python bench/import_residents.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/jifen_bench \
+        .venv/bin/python bench/import_residents.py
 
 Without DATABASE_URL it uses a fresh SQLite file in a throwaway data directory.
 """
@@ -45,11 +46,19 @@ def make_file(rows: int) -> bytes:
     writer.writerow(["社区", "楼栋", "单元", "房号", "姓名", "手机号", "出生年份", "户主", "老人"])
     for i in range(rows):
         household = i // 3
-        writer.writerow([
-            "东区" if household % 2 else "西区", household // 200 + 1, household // 50 % 4 + 1,
-            100 + household % 50, rng.choice(SURNAMES) + rng.choice(GIVEN) + f"{i}",
-            f"139{i:08d}", rng.randint(1935, 2015), "是" if i % 3 == 0 else "否",
-            "是" if rng.random() < 0.2 else "否"])
+        writer.writerow(
+            [
+                "东区" if household % 2 else "西区",
+                household // 200 + 1,
+                household // 50 % 4 + 1,
+                100 + household % 50,
+                rng.choice(SURNAMES) + rng.choice(GIVEN) + f"{i}",
+                f"139{i:08d}",
+                rng.randint(1935, 2015),
+                "是" if i % 3 == 0 else "否",
+                "是" if rng.random() < 0.2 else "否",
+            ]
+        )
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -65,30 +74,53 @@ def raw_sql_ceiling(rows: int) -> float:
     programme = fresh_programme("ceiling")
     communities = list(programme.communities.values_list("id", flat=True))
     now = "2026-01-01 00:00:00"
-    households = [(programme.pk, communities[h % 2], f"c{h}", str(h // 200 + 1), "1",
-                   str(h), "", now) for h in range(rows // 3 + 1)]
+    households = [
+        (programme.pk, communities[h % 2], f"c{h}", str(h // 200 + 1), "1", str(h), "", now)
+        for h in range(rows // 3 + 1)
+    ]
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO programmes_household (programme_id, community_id, public_id, building,"
             " unit, room, address, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            households)
+            households,
+        )
         ids = dict(Household.objects.filter(programme=programme).values_list("public_id", "id"))
         cursor.executemany(
             "INSERT INTO programmes_member (programme_id, public_id, display_name, phone,"
             " community_id, household_id, joined_on, birth_year, is_elderly, is_child,"
             " is_new_resident, interest_tags, status, card_version, created_at, updated_at)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [(programme.pk, f"m{i}", f"居民{i}", f"138{i:08d}", communities[(i // 3) % 2],
-              ids[f"c{i // 3}"], "2026-01-01", 1950, False, False, False, "[]", "active", 1,
-              now, now) for i in range(rows)])
+            [
+                (
+                    programme.pk,
+                    f"m{i}",
+                    f"居民{i}",
+                    f"138{i:08d}",
+                    communities[(i // 3) % 2],
+                    ids[f"c{i // 3}"],
+                    "2026-01-01",
+                    1950,
+                    False,
+                    False,
+                    False,
+                    "[]",
+                    "active",
+                    1,
+                    now,
+                    now,
+                )
+                for i in range(rows)
+            ],
+        )
     return rows / (time.perf_counter() - start)
 
 
 def timed_import(programme: Programme, data: bytes) -> tuple[float, object]:
     start = time.perf_counter()
-    result = import_residents(actor=None, scope=operator_scope(programme),
-                              filename="bench.csv", data=data)
+    result = import_residents(
+        actor=None, scope=operator_scope(programme), filename="bench.csv", data=data
+    )
     return time.perf_counter() - start, result
 
 
@@ -98,15 +130,17 @@ def main() -> None:
     rows = parser.parse_args().rows
     call_command("migrate", verbosity=0)
     Programme.objects.filter(slug__in=["bench", "ceiling"]).exists() and sys.exit(
-        "the database already has bench programmes; use a fresh one")
+        "the database already has bench programmes; use a fresh one"
+    )
     data = make_file(rows)
     programme = fresh_programme("bench")
     first, result = timed_import(programme, data)
     again, _ = timed_import(programme, data)
     assert Member.objects.filter(programme=programme).count() == rows
     ceiling = raw_sql_ceiling(rows)
-    print(f"database: {connection.vendor}; {rows:,} rows "
-          f"({result.households_created:,} households)")  # type: ignore[attr-defined]
+    print(
+        f"database: {connection.vendor}; {rows:,} rows ({result.households_created:,} households)"
+    )  # type: ignore[attr-defined]
     print(f"{'workload':34} {'seconds':>8} {'rows/s':>10} {'raw SQL rows/s':>15} {'ratio':>6}")
     for label, seconds in (("first import (creates)", first), ("same file again (updates)", again)):
         rate = rows / seconds

@@ -40,8 +40,9 @@ ROWS: list[tuple[str, str, str, str]] = []
 
 
 def row(name: str, figure: float, unit: str, ceiling: str = "", note: str = "") -> None:
-    ROWS.append((name, f"{figure:,.1f} {unit}" if figure >= 10 else f"{figure:.3f} {unit}",
-                 ceiling, note))
+    ROWS.append(
+        (name, f"{figure:,.1f} {unit}" if figure >= 10 else f"{figure:.3f} {unit}", ceiling, note)
+    )
     print(f"  {name}: {ROWS[-1][1]} {ceiling} {note}", flush=True)
 
 
@@ -53,11 +54,15 @@ def setup_people(slug: str, count: int) -> list[int]:
 
 # --- single award: service vs raw SQL, 1 and 4 processes --------------------------------
 
+
 def service_worker(args: tuple[list[int], int]) -> float:
     member_ids, count = args
     connections.close_all()
-    members = list(Member.objects.filter(pk__in=member_ids).select_related(
-        "programme", "community", "household"))
+    members = list(
+        Member.objects.filter(pk__in=member_ids).select_related(
+            "programme", "community", "household"
+        )
+    )
     for m in members[:count]:
         wallet_of(m), member_account(m)  # accounts exist before timing, as for raw SQL
     start = time.perf_counter()
@@ -72,30 +77,51 @@ def raw_worker(args: tuple[list[int], int]) -> float:
     member_ids, count = args
     connections.close_all()
     members = list(Member.objects.filter(pk__in=member_ids).select_related("community"))[:count]
-    accounts = [(wallet_of(m).pk, system_account(m.community, AccountKind.ISSUANCE).pk,
-                 member_account(m).pk, m.pk, m.programme_id) for m in members]
+    accounts = [
+        (
+            wallet_of(m).pk,
+            system_account(m.community, AccountKind.ISSUANCE).pk,
+            member_account(m).pk,
+            m.pk,
+            m.programme_id,
+        )
+        for m in members
+    ]
     start = time.perf_counter()
     with connection.cursor() as cur:
         for i in range(count):
             wallet, issuance, own, member, programme = accounts[i % len(accounts)]
             with transaction.atomic():
-                cur.execute("INSERT INTO ledger_transaction (programme_id, public_id, kind, "
-                            "member_id, reason, reference, request_hash, created_at) VALUES "
-                            "(%s, left(md5(random()::text), 20), 'award', %s, 'bench', '', '', now()) "
-                            "RETURNING id", [programme, member])
+                cur.execute(
+                    "INSERT INTO ledger_transaction (programme_id, public_id, kind, "
+                    "member_id, reason, reference, request_hash, created_at) VALUES "
+                    "(%s, left(md5(random()::text), 20), 'award', %s, 'bench', '', '', now()) "
+                    "RETURNING id",
+                    [programme, member],
+                )
                 tx = cur.fetchone()[0]
-                cur.execute("UPDATE ledger_account SET balance = balance + 1 WHERE id = %s AND "
-                            "balance + 1 >= 0 RETURNING balance", [wallet])
+                cur.execute(
+                    "UPDATE ledger_account SET balance = balance + 1 WHERE id = %s AND "
+                    "balance + 1 >= 0 RETURNING balance",
+                    [wallet],
+                )
                 balance = cur.fetchone()[0]
-                cur.execute("INSERT INTO ledger_posting (transaction_id, account_id, asset, "
-                            "amount, balance_after) VALUES (%s, %s, 'points', -1, NULL), "
-                            "(%s, %s, 'points', 1, %s) RETURNING id",
-                            [tx, issuance, tx, wallet, balance])
+                cur.execute(
+                    "INSERT INTO ledger_posting (transaction_id, account_id, asset, "
+                    "amount, balance_after) VALUES (%s, %s, 'points', -1, NULL), "
+                    "(%s, %s, 'points', 1, %s) RETURNING id",
+                    [tx, issuance, tx, wallet, balance],
+                )
                 posting = cur.fetchall()[1][0]
-                cur.execute("INSERT INTO ledger_lot (account_id, posting_id, amount, remaining, "
-                            "expires_at) VALUES (%s, %s, 1, 1, NULL)", [wallet, posting])
-                cur.execute("UPDATE ledger_account SET lifetime_earned = lifetime_earned + 1 "
-                            "WHERE id = %s", [own])
+                cur.execute(
+                    "INSERT INTO ledger_lot (account_id, posting_id, amount, remaining, "
+                    "expires_at) VALUES (%s, %s, 1, 1, NULL)",
+                    [wallet, posting],
+                )
+                cur.execute(
+                    "UPDATE ledger_account SET lifetime_earned = lifetime_earned + 1 WHERE id = %s",
+                    [own],
+                )
     return time.perf_counter() - start
 
 
@@ -111,14 +137,22 @@ def bench_single_award(people: list[int]) -> None:
     for processes in (1, 4):
         service = rate(service_worker, people, processes, 1500)
         raw = rate(raw_worker, people, processes, 1500)
-        row(f"single award, {processes} process(es)", service, "tx/s",
-            f"raw SQL {raw:,.0f} tx/s", f"{service / raw:.0%} of the ceiling")
+        row(
+            f"single award, {processes} process(es)",
+            service,
+            "tx/s",
+            f"raw SQL {raw:,.0f} tx/s",
+            f"{service / raw:.0%} of the ceiling",
+        )
 
 
 def bench_bulk() -> None:
     programme = Programme.objects.get(slug="bench")
-    members = list(Member.objects.filter(programme=programme).select_related(
-        "programme", "community", "household")[:5000])
+    members = list(
+        Member.objects.filter(programme=programme).select_related(
+            "programme", "community", "household"
+        )[:5000]
+    )
     start = time.perf_counter()
     with transaction.atomic():
         bulk_award(programme=programme, reason="close", awards=[(m, 5) for m in members])
@@ -126,15 +160,24 @@ def bench_bulk() -> None:
     postings = 2 * len(members)
     start = time.perf_counter()
     with connection.cursor() as cur, transaction.atomic():
-        cur.execute("CREATE TEMP TABLE ceiling_posting (id bigint GENERATED BY DEFAULT AS "
-                    "IDENTITY, transaction_id bigint, account_id bigint, asset varchar(10), "
-                    "amount bigint, balance_after bigint)")
-        cur.executemany("INSERT INTO ceiling_posting (transaction_id, account_id, asset, amount,"
-                        " balance_after) VALUES (%s, %s, 'points', %s, %s)",
-                        [(1, 1, 5, 5)] * postings)
+        cur.execute(
+            "CREATE TEMP TABLE ceiling_posting (id bigint GENERATED BY DEFAULT AS "
+            "IDENTITY, transaction_id bigint, account_id bigint, asset varchar(10), "
+            "amount bigint, balance_after bigint)"
+        )
+        cur.executemany(
+            "INSERT INTO ceiling_posting (transaction_id, account_id, asset, amount,"
+            " balance_after) VALUES (%s, %s, 'points', %s, %s)",
+            [(1, 1, 5, 5)] * postings,
+        )
     raw = postings / (time.perf_counter() - start)
-    row(f"bulk award, {len(members):,} attendees", postings / seconds, "postings/s",
-        f"executemany {raw:,.0f} rows/s", f"{len(members):,} transactions in {seconds:.2f} s")
+    row(
+        f"bulk award, {len(members):,} attendees",
+        postings / seconds,
+        "postings/s",
+        f"executemany {raw:,.0f} rows/s",
+        f"{len(members):,} transactions in {seconds:.2f} s",
+    )
 
 
 def fill(count: int) -> None:
@@ -146,14 +189,19 @@ def fill(count: int) -> None:
     issuance = system_account(member.community, "issuance").pk
     wallet = system_account(member.community, "expiry").pk
     with connection.cursor() as cur, transaction.atomic():
-        cur.execute("INSERT INTO ledger_transaction (programme_id, public_id, kind, member_id,"
-                    " reason, reference, request_hash, created_at) SELECT %s, 'f' || g, 'award',"
-                    " %s, 'fill', '', '', now() FROM generate_series(1, %s) g",
-                    [programme.pk, member.pk, count])
-        cur.execute("INSERT INTO ledger_posting (transaction_id, account_id, asset, amount,"
-                    " balance_after) SELECT id, a.acc, 'points', a.amt, NULL FROM"
-                    " ledger_transaction t, (VALUES (%s, -1), (%s, 1)) a(acc, amt)"
-                    " WHERE t.reason = 'fill'", [issuance, wallet])
+        cur.execute(
+            "INSERT INTO ledger_transaction (programme_id, public_id, kind, member_id,"
+            " reason, reference, request_hash, created_at) SELECT %s, 'f' || g, 'award',"
+            " %s, 'fill', '', '', now() FROM generate_series(1, %s) g",
+            [programme.pk, member.pk, count],
+        )
+        cur.execute(
+            "INSERT INTO ledger_posting (transaction_id, account_id, asset, amount,"
+            " balance_after) SELECT id, a.acc, 'points', a.amt, NULL FROM"
+            " ledger_transaction t, (VALUES (%s, -1), (%s, 1)) a(acc, amt)"
+            " WHERE t.reason = 'fill'",
+            [issuance, wallet],
+        )
         cur.execute("ANALYZE")
 
 
@@ -164,7 +212,7 @@ def bench_balance_read(big: int) -> None:
         start = time.perf_counter()
         for _ in range(1000):
             summary_of(member)
-        return (time.perf_counter() - start)
+        return time.perf_counter() - start
 
     from jifen.ledger.models import Transaction
 
@@ -174,8 +222,13 @@ def bench_balance_read(big: int) -> None:
     large = read_ms()
     n_large = Transaction.objects.count()
     row(f"balance read at {n_small:,} transactions", small, "ms")
-    row(f"balance read at {n_large:,} transactions", large, "ms",
-        f"ratio {large / small:.2f}", "O(1): two primary-key reads")
+    row(
+        f"balance read at {n_large:,} transactions",
+        large,
+        "ms",
+        f"ratio {large / small:.2f}",
+        "O(1): two primary-key reads",
+    )
 
 
 def bench_seal_and_verify() -> None:
@@ -189,14 +242,23 @@ def bench_seal_and_verify() -> None:
     for i in range(queued):
         merkle.leaf_hash(b"x" * 200 + str(i).encode())
     hashing = queued / (time.perf_counter() - start)
-    row(f"sealing {queued:,} transactions", queued / seconds, "tx/s",
-        f"SHA-256 alone {hashing:,.0f}/s")
+    row(
+        f"sealing {queued:,} transactions",
+        queued / seconds,
+        "tx/s",
+        f"SHA-256 alone {hashing:,.0f}/s",
+    )
     programme = Programme.objects.get(slug="bench")
     start = time.perf_counter()
     report = verify_programme(programme)
     seconds = time.perf_counter() - start
-    row("jifen verify", report.leaves / seconds, "tx/s", f"{report.leaves:,} leaves",
-        f"{seconds:.1f} s")
+    row(
+        "jifen verify",
+        report.leaves / seconds,
+        "tx/s",
+        f"{report.leaves:,} leaves",
+        f"{seconds:.1f} s",
+    )
 
 
 def bench_proofs() -> None:
@@ -204,16 +266,25 @@ def bench_proofs() -> None:
 
     programme = Programme.objects.get(slug="bench")
     head = queries.latest_head(programme)
-    ids = list(Transaction.objects.filter(programme=programme).order_by("?").values_list(
-        "public_id", flat=True)[:500])
+    ids = list(
+        Transaction.objects.filter(programme=programme)
+        .order_by("?")
+        .values_list("public_id", flat=True)[:500]
+    )
     start = time.perf_counter()
     for public_id in ids:
         proof = queries.inclusion_proof_for(programme, public_id)
-        assert merkle.verify_inclusion(proof.leaf_hash, proof.leaf_index, head.size, proof.path,
-                                       bytes(head.root_hash))
+        assert merkle.verify_inclusion(
+            proof.leaf_hash, proof.leaf_index, head.size, proof.path, bytes(head.root_hash)
+        )
     per = (time.perf_counter() - start) * 1000 / len(ids)
-    row(f"inclusion proof at {head.size:,} leaves", per, "ms", "budget 10 ms",
-        "read + verify, one node query")
+    row(
+        f"inclusion proof at {head.size:,} leaves",
+        per,
+        "ms",
+        "budget 10 ms",
+        "read + verify, one node query",
+    )
 
 
 def main() -> None:

@@ -24,9 +24,14 @@ class HeadOut(Schema):
 
     @staticmethod
     def of(head: TreeHead) -> "HeadOut":
-        return HeadOut(serial=head.serial, size=head.size, root_hash=bytes(head.root_hash).hex(),
-                       timestamp_ms=head.timestamp_ms, key_id=head.key_id,
-                       signature=base64.b64encode(bytes(head.signature)).decode())
+        return HeadOut(
+            serial=head.serial,
+            size=head.size,
+            root_hash=bytes(head.root_hash).hex(),
+            timestamp_ms=head.timestamp_ms,
+            key_id=head.key_id,
+            signature=base64.b64encode(bytes(head.signature)).decode(),
+        )
 
 
 class LatestOut(Schema):
@@ -64,15 +69,18 @@ def latest_head(request: HttpRequest, slug: str) -> LatestOut:
     programme = public_programme(slug)
     head = queries.latest_head(programme)
     return LatestOut(
-        programme=programme.slug, head=HeadOut.of(head) if head else None,
+        programme=programme.slug,
+        head=HeadOut.of(head) if head else None,
         public_key=signing.public_key_b64(signing.signing_key().public_key()),
         signed_message_format="jifen-sth-v1\\n{programme}\\n{serial}\\n{size}\\n{root_hex}"
-                              "\\n{timestamp_ms}")
+        "\\n{timestamp_ms}",
+    )
 
 
 @router.get("/programmes/{slug}/log/heads", response=list[HeadOut])
-def head_history(request: HttpRequest, slug: str, before: int | None = None,
-                 limit: int = 50) -> list[HeadOut]:
+def head_history(
+    request: HttpRequest, slug: str, before: int | None = None, limit: int = 50
+) -> list[HeadOut]:
     """Signed heads, newest first; page with ?before=<serial of the last one seen>."""
     heads = queries.head_history(public_programme(slug), before=before, limit=min(limit, 500))
     return [HeadOut.of(h) for h in heads]
@@ -84,9 +92,14 @@ def inclusion(request: HttpRequest, slug: str, transaction: str) -> InclusionOut
     proof = queries.inclusion_proof_for(public_programme(slug), transaction)
     if proof is None:
         raise Http404
-    return InclusionOut(transaction=transaction, leaf_index=proof.leaf_index,
-                        leaf_hash=proof.leaf_hash.hex(), tree_size=proof.head.size,
-                        path=[p.hex() for p in proof.path], head=HeadOut.of(proof.head))
+    return InclusionOut(
+        transaction=transaction,
+        leaf_index=proof.leaf_index,
+        leaf_hash=proof.leaf_hash.hex(),
+        tree_size=proof.head.size,
+        path=[p.hex() for p in proof.path],
+        head=HeadOut.of(proof.head),
+    )
 
 
 @router.get("/programmes/{slug}/log/consistency", response=ConsistencyOut)

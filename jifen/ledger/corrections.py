@@ -27,15 +27,27 @@ EARNING = {TransactionKind.AWARD, TransactionKind.GRANT, TransactionKind.ADJUST}
 
 
 @transaction.atomic
-def request_approval(*, kind: str, member: Member, amount: int, reason: str,
-                     actor: User) -> Approval:
+def request_approval(
+    *, kind: str, member: Member, amount: int, reason: str, actor: User
+) -> Approval:
     """Ask for a grant from the fund (amount > 0) or an adjustment (±) that a reviewer other
     than `actor` must approve."""
     _check(amount if kind == ApprovalKind.GRANT else abs(amount), reason)
-    approval = Approval.objects.create(programme=member.programme, kind=kind, member=member,
-                                       amount=amount, reason=reason.strip(), requested_by=actor)
-    record(actor=actor, programme=member.programme, action=f"{kind}.request", target=member,
-           data={"amount": amount})
+    approval = Approval.objects.create(
+        programme=member.programme,
+        kind=kind,
+        member=member,
+        amount=amount,
+        reason=reason.strip(),
+        requested_by=actor,
+    )
+    record(
+        actor=actor,
+        programme=member.programme,
+        action=f"{kind}.request",
+        target=member,
+        data={"amount": amount},
+    )
     return approval
 
 
@@ -45,13 +57,20 @@ def approve(*, approval: Approval, actor: User) -> Transaction:
     InsufficientPoints, FundInsufficient."""
     _may_decide(approval, actor)
     if not Approval.objects.filter(pk=approval.pk, status=ApprovalStatus.PENDING).update(
-            status=ApprovalStatus.APPROVED, decided_by=actor, decided_at=clock.now()):
+        status=ApprovalStatus.APPROVED, decided_by=actor, decided_at=clock.now()
+    ):
         raise errors.AlreadyDecided()
-    tx = _grant(approval, actor) if approval.kind == ApprovalKind.GRANT else \
-        _adjust(approval, actor)
+    tx = (
+        _grant(approval, actor) if approval.kind == ApprovalKind.GRANT else _adjust(approval, actor)
+    )
     Approval.objects.filter(pk=approval.pk).update(transaction=tx)
-    record(actor=actor, programme=approval.programme, action=f"{approval.kind}.approve",
-           target=approval.member, data={"amount": approval.amount})
+    record(
+        actor=actor,
+        programme=approval.programme,
+        action=f"{approval.kind}.approve",
+        target=approval.member,
+        data={"amount": approval.amount},
+    )
     return tx
 
 
@@ -59,10 +78,15 @@ def approve(*, approval: Approval, actor: User) -> Transaction:
 def reject(*, approval: Approval, actor: User) -> None:
     _may_decide(approval, actor)
     if not Approval.objects.filter(pk=approval.pk, status=ApprovalStatus.PENDING).update(
-            status=ApprovalStatus.REJECTED, decided_by=actor, decided_at=clock.now()):
+        status=ApprovalStatus.REJECTED, decided_by=actor, decided_at=clock.now()
+    ):
         raise errors.AlreadyDecided()
-    record(actor=actor, programme=approval.programme, action=f"{approval.kind}.reject",
-           target=approval.member)
+    record(
+        actor=actor,
+        programme=approval.programme,
+        action=f"{approval.kind}.reject",
+        target=approval.member,
+    )
 
 
 def _may_decide(approval: Approval, actor: User) -> None:
@@ -70,8 +94,9 @@ def _may_decide(approval: Approval, actor: User) -> None:
         raise errors.SelfApproval()
     if approval.member.user_id == actor.pk:  # a reviewer cannot approve points for themselves
         raise errors.SelfApproval()
-    if not Role.objects.filter(user=actor, programme=approval.programme,
-                               kind__in=[RoleKind.REVIEWER, RoleKind.ADMIN]).exists():
+    if not Role.objects.filter(
+        user=actor, programme=approval.programme, kind__in=[RoleKind.REVIEWER, RoleKind.ADMIN]
+    ).exists():
         raise errors.NotAReviewer()
 
 
@@ -79,26 +104,43 @@ def _grant(approval: Approval, actor: User) -> Transaction:
     member = approval.member
     _active(member)
     fund = system_account(member.community, AccountKind.FUND)
-    tx = Transaction(programme=member.programme, kind=TransactionKind.GRANT, member=member,
-                     reason=approval.reason, actor=actor)
+    tx = Transaction(
+        programme=member.programme,
+        kind=TransactionKind.GRANT,
+        member=member,
+        reason=approval.reason,
+        actor=actor,
+    )
     policy = policy_of(member.programme)
     try:
-        post(tx, [Leg(fund, -approval.amount), Leg(wallet_of(member), approval.amount)],
-             expires_at=rules.expiry_for(policy, clock.now()))
+        post(
+            tx,
+            [Leg(fund, -approval.amount), Leg(wallet_of(member), approval.amount)],
+            expires_at=rules.expiry_for(policy, clock.now()),
+        )
     except errors.InsufficientPoints as exc:
-        raise errors.FundInsufficient(balance=exc.params["balance"],
-                                      needed=approval.amount) from exc
+        raise errors.FundInsufficient(
+            balance=exc.params["balance"], needed=approval.amount
+        ) from exc
     return tx
 
 
 def _adjust(approval: Approval, actor: User) -> Transaction:
     member, amount = approval.member, approval.amount
     issuance = system_account(member.community, AccountKind.ISSUANCE)
-    tx = Transaction(programme=member.programme, kind=TransactionKind.ADJUST, member=member,
-                     reason=approval.reason, actor=actor)
+    tx = Transaction(
+        programme=member.programme,
+        kind=TransactionKind.ADJUST,
+        member=member,
+        reason=approval.reason,
+        actor=actor,
+    )
     policy = policy_of(member.programme)
-    post(tx, [Leg(issuance, -amount), Leg(wallet_of(member), amount)],
-         expires_at=rules.expiry_for(policy, clock.now()))
+    post(
+        tx,
+        [Leg(issuance, -amount), Leg(wallet_of(member), amount)],
+        expires_at=rules.expiry_for(policy, clock.now()),
+    )
     if amount > 0:
         _lifetime(member, amount)
     return tx
@@ -108,19 +150,25 @@ def _lifetime(member: Member, change: int) -> None:
     from django.db.models import F
 
     Account.objects.filter(pk=member_account(member).pk).update(
-        lifetime_earned=F("lifetime_earned") + change)
+        lifetime_earned=F("lifetime_earned") + change
+    )
 
 
-def reverse_transaction(*, original: Transaction, reason: str, actor: User,
-                        idempotency_key: str | None = None) -> Transaction:
+def reverse_transaction(
+    *, original: Transaction, reason: str, actor: User, idempotency_key: str | None = None
+) -> Transaction:
     """A new transaction with every posting negated, pointing at the original; once only.
     Points a resident already spent cannot be taken back (InsufficientPoints).
     Raises ReasonRequired, AlreadyReversed, NotReversible."""
     _check(1, reason)
     digest = request_hash("reverse", original.pk, reason)
-    return once(original.programme, idempotency_key, digest,
-                lambda: _reverse(original, reason, actor, idempotency_key, digest),
-                lambda tx: tx)
+    return once(
+        original.programme,
+        idempotency_key,
+        digest,
+        lambda: _reverse(original, reason, actor, idempotency_key, digest),
+        lambda tx: tx,
+    )
 
 
 def _reverse(original, reason, actor, key, digest):  # type: ignore[no-untyped-def]
@@ -129,12 +177,23 @@ def _reverse(original, reason, actor, key, digest):  # type: ignore[no-untyped-d
     if Transaction.objects.filter(reverses=original).exists():
         raise errors.AlreadyReversed()
     postings = list(original.postings.select_related("account"))
-    tx = Transaction(programme=original.programme, kind=TransactionKind.REVERSE,
-                     member=original.member, reverses=original, reason=reason, actor=actor,
-                     idempotency_key=key, request_hash=digest)
+    tx = Transaction(
+        programme=original.programme,
+        kind=TransactionKind.REVERSE,
+        member=original.member,
+        reverses=original,
+        reason=reason,
+        actor=actor,
+        idempotency_key=key,
+        request_hash=digest,
+    )
     plan = _own_lots(postings)
-    post(tx, [Leg(p.account, -p.amount) for p in postings], lot_plan=plan,
-         expires_at=rules.expiry_for(policy_of(original.programme), original.created_at))
+    post(
+        tx,
+        [Leg(p.account, -p.amount) for p in postings],
+        lot_plan=plan,
+        expires_at=rules.expiry_for(policy_of(original.programme), original.created_at),
+    )
     earned = sum(p.amount for p in postings if p.amount > 0 and p.account.kind in WALLETS)
     if original.kind in EARNING and earned and original.member_id:
         _lifetime(original.member, -earned)
@@ -155,8 +214,9 @@ def _own_lots(postings) -> dict[int, list[tuple[int, int]]]:  # type: ignore[no-
     return plan
 
 
-def transfer_points(*, sender: Member, recipient: Member, amount: int,
-                    actor: User | None = None) -> Transaction:
+def transfer_points(
+    *, sender: Member, recipient: Member, amount: int, actor: User | None = None
+) -> Transaction:
     """Member to member, only where the programme allows it (the documents say points are
     not transferable, so it is off by default). Raises TransfersNotAllowed."""
     _check(amount)
@@ -164,8 +224,16 @@ def transfer_points(*, sender: Member, recipient: Member, amount: int,
         raise errors.TransfersNotAllowed()
     _active(recipient)
     with transaction.atomic():
-        tx = Transaction(programme=sender.programme, kind=TransactionKind.TRANSFER,
-                         member=sender, actor=actor, reference=recipient.public_id)
+        tx = Transaction(
+            programme=sender.programme,
+            kind=TransactionKind.TRANSFER,
+            member=sender,
+            actor=actor,
+            reference=recipient.public_id,
+        )
         policy = policy_of(sender.programme)
-        return post(tx, [Leg(wallet_of(sender), -amount), Leg(wallet_of(recipient), amount)],
-                    expires_at=rules.expiry_for(policy, clock.now())).transaction
+        return post(
+            tx,
+            [Leg(wallet_of(sender), -amount), Leg(wallet_of(recipient), amount)],
+            expires_at=rules.expiry_for(policy, clock.now()),
+        ).transaction

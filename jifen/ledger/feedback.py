@@ -7,9 +7,18 @@ from jifen.programmes.models import Programme
 
 
 def award_message(programme: Programme, result: AwardResult) -> str:
-    params = {"points": result.awarded, "currency": programme.currency_name,
-              "total": result.balance, "requested": result.requested}
+    params = {
+        "points": result.awarded,
+        "currency": programme.currency_name,
+        "total": result.balance,
+        "requested": result.requested,
+    }
     if result.truncated:
-        return _("You earned %(points)s %(currency)s (of %(requested)s: a limit was reached); "
-                 "your total is now %(total)s.") % params
+        return (
+            _(
+                "You earned %(points)s %(currency)s (of %(requested)s: a limit was reached); "
+                "your total is now %(total)s."
+            )
+            % params
+        )
     return _("You earned %(points)s %(currency)s; your total is now %(total)s.") % params

@@ -35,7 +35,8 @@ def take(programme: Programme, limits: list[Limit], amount: int, *, truncate: bo
         raise by_key[(tightest.scope, tightest.period)].refusal()
     for counter in counters:
         moved = Counter.objects.filter(pk=counter.pk, used__lte=F("ceiling") - granted).update(
-            used=F("used") + granted)
+            used=F("used") + granted
+        )
         if not moved:  # cannot happen under the lock; the check constraint backs it up
             raise ValueError("counter moved under its lock")
     return granted
@@ -45,16 +46,21 @@ def _counters(programme: Programme, limits: list[Limit]) -> list[Counter]:
     ids = []
     for limit in limits:
         counter, created = Counter.objects.get_or_create(
-            programme=programme, scope=limit.scope, period=limit.period,
-            defaults={"ceiling": limit.ceiling})
+            programme=programme,
+            scope=limit.scope,
+            period=limit.period,
+            defaults={"ceiling": limit.ceiling},
+        )
         if not created and counter.ceiling != limit.ceiling:  # the rule changed mid-period
             Counter.objects.filter(pk=counter.pk).update(
-                ceiling=Greatest(Value(limit.ceiling), F("used")))
+                ceiling=Greatest(Value(limit.ceiling), F("used"))
+            )
         ids.append(counter.pk)
     return list(Counter.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
 
 
 def give_back(programme: Programme, scope: str, period: str, amount: int) -> None:
     """Return usage (a reversed award no longer counts against its cap)."""
-    Counter.objects.filter(programme=programme, scope=scope, period=period,
-                           used__gte=amount).update(used=F("used") - amount)
+    Counter.objects.filter(
+        programme=programme, scope=scope, period=period, used__gte=amount
+    ).update(used=F("used") - amount)

@@ -38,17 +38,33 @@ WALLETS = frozenset({AccountKind.MEMBER, AccountKind.HOUSEHOLD})
 class Account(models.Model):
     """Where points are: a wallet, or a system account of a community."""
 
-    programme = models.ForeignKey("programmes.Programme", on_delete=models.PROTECT,
-                                  related_name="accounts")
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="accounts"
+    )
     public_id = models.CharField(max_length=20, unique=True, default=_public_id, editable=False)
     kind = models.CharField(max_length=12, choices=AccountKind.choices)
     asset = models.CharField(max_length=10, choices=Asset.choices, default=Asset.POINTS)
-    member = models.ForeignKey("programmes.Member", on_delete=models.PROTECT, null=True,
-                               blank=True, related_name="accounts")
-    household = models.ForeignKey("programmes.Household", on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="accounts")
-    community = models.ForeignKey("programmes.Community", on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="accounts")
+    member = models.ForeignKey(
+        "programmes.Member",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+    )
+    household = models.ForeignKey(
+        "programmes.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+    )
+    community = models.ForeignKey(
+        "programmes.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+    )
     is_bounded = models.BooleanField(default=True)
     balance = models.BigIntegerField(default=0)
     # Points ever earned (for tiers and honours): never decreases except by a reversal.
@@ -58,15 +74,25 @@ class Account(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=Q(balance__gte=0) | Q(is_bounded=False),
-                                   name="account_balance_not_negative"),
-            models.UniqueConstraint(fields=["member", "asset"], condition=Q(kind="member"),
-                                    name="account_one_member_wallet"),
-            models.UniqueConstraint(fields=["household", "asset"], condition=Q(kind="household"),
-                                    name="account_one_household_wallet"),
-            models.UniqueConstraint(fields=["community", "kind", "asset"],
-                                    condition=Q(community__isnull=False),
-                                    name="account_one_system_account"),
+            models.CheckConstraint(
+                condition=Q(balance__gte=0) | Q(is_bounded=False),
+                name="account_balance_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "asset"],
+                condition=Q(kind="member"),
+                name="account_one_member_wallet",
+            ),
+            models.UniqueConstraint(
+                fields=["household", "asset"],
+                condition=Q(kind="household"),
+                name="account_one_household_wallet",
+            ),
+            models.UniqueConstraint(
+                fields=["community", "kind", "asset"],
+                condition=Q(community__isnull=False),
+                name="account_one_system_account",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -93,20 +119,29 @@ class TransactionKind(models.TextChoices):
 class Transaction(models.Model):
     """One balanced movement of points. Append-only: a mistake gets a reversing transaction."""
 
-    programme = models.ForeignKey("programmes.Programme", on_delete=models.PROTECT,
-                                  related_name="transactions")
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="transactions"
+    )
     public_id = models.CharField(max_length=20, unique=True, default=_public_id, editable=False)
     kind = models.CharField(max_length=10, choices=TransactionKind.choices)
-    member = models.ForeignKey("programmes.Member", on_delete=models.PROTECT, null=True,
-                               blank=True, related_name="transactions")
+    member = models.ForeignKey(
+        "programmes.Member",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+    )
     reason = models.CharField(max_length=200, blank=True)
     reference = models.CharField(max_length=100, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="+")
-    on_behalf_of = models.ForeignKey("programmes.Member", on_delete=models.PROTECT, null=True,
-                                     blank=True, related_name="+")
-    reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="reversal")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    on_behalf_of = models.ForeignKey(
+        "programmes.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal"
+    )
     # NULL, not "": the unique constraint applies only to the keys that were given.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     request_hash = models.CharField(max_length=64, blank=True)
@@ -115,9 +150,11 @@ class Transaction(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["programme", "idempotency_key"],
-                                    condition=Q(idempotency_key__isnull=False),
-                                    name="transaction_idempotency_key_unique"),
+            models.UniqueConstraint(
+                fields=["programme", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="transaction_idempotency_key_unique",
+            ),
         ]
         indexes = [models.Index(fields=["programme", "created_at"], name="transaction_time_idx")]
 
@@ -156,11 +193,18 @@ class Lot(models.Model):
     class Meta:
         ordering = ["account_id", "expires_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(remaining__gte=0) & Q(remaining__lte=F("amount")),
-                                   name="lot_remaining_within_amount"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0) & Q(remaining__lte=F("amount")),
+                name="lot_remaining_within_amount",
+            ),
         ]
-        indexes = [models.Index(fields=["account", "expires_at", "id"],
-                                condition=Q(remaining__gt=0), name="lot_open_idx")]
+        indexes = [
+            models.Index(
+                fields=["account", "expires_at", "id"],
+                condition=Q(remaining__gt=0),
+                name="lot_open_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.remaining}/{self.amount}"
@@ -170,8 +214,9 @@ class Counter(models.Model):
     """The one limits primitive: usage against a ceiling, keyed by scope and period (caps per
     member or household per day/week/month/year, community monthly quotas, …)."""
 
-    programme = models.ForeignKey("programmes.Programme", on_delete=models.CASCADE,
-                                  related_name="+")
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.CASCADE, related_name="+"
+    )
     scope = models.CharField(max_length=80)
     period = models.CharField(max_length=16)
     used = models.BigIntegerField(default=0)
@@ -180,10 +225,10 @@ class Counter(models.Model):
     class Meta:
         ordering = ["programme_id", "scope", "period"]
         constraints = [
-            models.UniqueConstraint(fields=["programme", "scope", "period"],
-                                    name="counter_unique"),
-            models.CheckConstraint(condition=Q(used__gte=0) & Q(used__lte=F("ceiling")),
-                                   name="counter_within_ceiling"),
+            models.UniqueConstraint(fields=["programme", "scope", "period"], name="counter_unique"),
+            models.CheckConstraint(
+                condition=Q(used__gte=0) & Q(used__lte=F("ceiling")), name="counter_within_ceiling"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -199,17 +244,18 @@ class HoldStatus(models.TextChoices):
 class Hold(models.Model):
     """Points set aside for a redemption: settled or released, exactly once."""
 
-    programme = models.ForeignKey("programmes.Programme", on_delete=models.PROTECT,
-                                  related_name="+")
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="+"
+    )
     public_id = models.CharField(max_length=20, unique=True, default=_public_id, editable=False)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
     amount = models.BigIntegerField()
     status = models.CharField(max_length=10, choices=HoldStatus.choices, default=HoldStatus.OPEN)
     reference = models.CharField(max_length=100, blank=True)
-    hold_transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT,
-                                            related_name="+")
-    final_transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, null=True,
-                                             blank=True, related_name="+")
+    hold_transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="+")
+    final_transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Which lots the held points came from, so that a release restores their expiry exactly.
     lots = models.JSONField(default=list)
     created_at = models.DateTimeField(default=clock.now)
@@ -240,15 +286,18 @@ DEFAULT_QUOTA_TIERS = [[3000, 250], [6000, 500], [9000, 750], [12000, 1000], [No
 class LedgerPolicy(models.Model):
     """A programme's ledger rules: expiry, caps, quotas, transfers."""
 
-    programme = models.OneToOneField("programmes.Programme", on_delete=models.CASCADE,
-                                     related_name="ledger_policy")
-    expiry_mode = models.CharField(max_length=10, choices=ExpiryMode.choices,
-                                   default=ExpiryMode.YEAR_END)
+    programme = models.OneToOneField(
+        "programmes.Programme", on_delete=models.CASCADE, related_name="ledger_policy"
+    )
+    expiry_mode = models.CharField(
+        max_length=10, choices=ExpiryMode.choices, default=ExpiryMode.YEAR_END
+    )
     rolling_months = models.PositiveSmallIntegerField(default=12)
     # [{"scope": "member"|"household", "period": "day"|"week"|"month"|"year", "limit": N}]
     caps = models.JSONField(default=list, blank=True)
-    when_capped = models.CharField(max_length=10, choices=CapAction.choices,
-                                   default=CapAction.TRUNCATE)
+    when_capped = models.CharField(
+        max_length=10, choices=CapAction.choices, default=CapAction.TRUNCATE
+    )
     quotas_enabled = models.BooleanField(default=False)
     quota_tiers = models.JSONField(default=list, blank=True)
     transfers_allowed = models.BooleanField(default=False)
@@ -274,20 +323,25 @@ class ApprovalStatus(models.TextChoices):
 class Approval(models.Model):
     """A change that a second person (a reviewer, not the author) must approve."""
 
-    programme = models.ForeignKey("programmes.Programme", on_delete=models.PROTECT,
-                                  related_name="+")
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(max_length=10, choices=ApprovalKind.choices)
     member = models.ForeignKey("programmes.Member", on_delete=models.PROTECT, related_name="+")
     amount = models.BigIntegerField()
     reason = models.CharField(max_length=200)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    status = models.CharField(max_length=10, choices=ApprovalStatus.choices,
-                              default=ApprovalStatus.PENDING)
-    transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, null=True,
-                                       blank=True, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 

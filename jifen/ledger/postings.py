@@ -32,8 +32,13 @@ class Posted:
     lots_used: LotPlan = field(default_factory=dict)
 
 
-def post(tx: Transaction, legs: list[Leg], *, expires_at: datetime | None = None,
-         lot_plan: LotPlan | None = None) -> Posted:
+def post(
+    tx: Transaction,
+    legs: list[Leg],
+    *,
+    expires_at: datetime | None = None,
+    lot_plan: LotPlan | None = None,
+) -> Posted:
     """Save `tx` (unsaved, fields set) with its legs. Credits to a wallet open a lot expiring
     at `expires_at`; debits consume the oldest lots. `lot_plan` names exact lots instead:
     consumed for a debit, restored for a credit. Raises InsufficientPoints."""
@@ -46,9 +51,18 @@ def post(tx: Transaction, legs: list[Leg], *, expires_at: datetime | None = None
     balances: dict[int, int | None] = {}
     for leg in sorted(legs, key=lambda leg: leg.account.pk):
         balances[leg.account.pk] = _move(leg)
-    postings = Posting.objects.bulk_create([
-        Posting(transaction=tx, account=leg.account, asset=leg.account.asset,
-                amount=leg.amount, balance_after=balances[leg.account.pk]) for leg in legs])
+    postings = Posting.objects.bulk_create(
+        [
+            Posting(
+                transaction=tx,
+                account=leg.account,
+                asset=leg.account.asset,
+                amount=leg.amount,
+                balance_after=balances[leg.account.pk],
+            )
+            for leg in legs
+        ]
+    )
     used = _lots(postings, legs, expires_at, lot_plan or {})
     return Posted(tx, balances, used)
 
@@ -60,7 +74,9 @@ def _move(leg: Leg) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE ledger_account SET balance = balance + %s WHERE id = %s "
-            "AND balance + %s >= 0 RETURNING balance", [leg.amount, account.pk, leg.amount])
+            "AND balance + %s >= 0 RETURNING balance",
+            [leg.amount, account.pk, leg.amount],
+        )
         row = cursor.fetchone()
     if row is None:
         balance = Account.objects.filter(pk=account.pk).values_list("balance", flat=True).get()
@@ -68,8 +84,9 @@ def _move(leg: Leg) -> int | None:
     return row[0]
 
 
-def _lots(postings: list[Posting], legs: list[Leg], expires_at: datetime | None,
-          plan: LotPlan) -> LotPlan:
+def _lots(
+    postings: list[Posting], legs: list[Leg], expires_at: datetime | None, plan: LotPlan
+) -> LotPlan:
     used: LotPlan = {}
     for posting, leg in zip(postings, legs, strict=True):
         if leg.account.kind not in WALLETS:
@@ -77,8 +94,13 @@ def _lots(postings: list[Posting], legs: list[Leg], expires_at: datetime | None,
         if leg.account.pk in plan:
             used[leg.account.pk] = _apply_plan(plan[leg.account.pk], credit=leg.amount > 0)
         elif leg.amount > 0:
-            Lot.objects.create(account=leg.account, posting=posting, amount=leg.amount,
-                               remaining=leg.amount, expires_at=expires_at)
+            Lot.objects.create(
+                account=leg.account,
+                posting=posting,
+                amount=leg.amount,
+                remaining=leg.amount,
+                expires_at=expires_at,
+            )
         else:
             used[leg.account.pk] = consume_oldest(leg.account, -leg.amount)
     return used
@@ -88,8 +110,11 @@ def consume_oldest(account: Account, points: int) -> list[tuple[int, int]]:
     """Take `points` from the account's lots, soonest-expiring first. The caller has already
     moved the balance, which locks the account row: lots of one account change one at a time."""
     taken: list[tuple[int, int]] = []
-    lots = Lot.objects.filter(account=account, remaining__gt=0).order_by(
-        F("expires_at").asc(nulls_last=True), "id").values_list("id", "remaining")
+    lots = (
+        Lot.objects.filter(account=account, remaining__gt=0)
+        .order_by(F("expires_at").asc(nulls_last=True), "id")
+        .values_list("id", "remaining")
+    )
     for lot_id, remaining in lots.iterator(chunk_size=100):
         if points == 0:
             break
@@ -105,8 +130,9 @@ def consume_oldest(account: Account, points: int) -> list[tuple[int, int]]:
 def _apply_plan(plan: list[tuple[int, int]], *, credit: bool) -> list[tuple[int, int]]:
     for lot_id, points in plan:
         change = points if credit else -points
-        updated = Lot.objects.filter(pk=lot_id, remaining__gte=-change if change < 0 else 0
-                                     ).update(remaining=F("remaining") + change)
+        updated = Lot.objects.filter(pk=lot_id, remaining__gte=-change if change < 0 else 0).update(
+            remaining=F("remaining") + change
+        )
         if not updated:
             raise ValueError(f"lot {lot_id} cannot move by {change}")
     return plan

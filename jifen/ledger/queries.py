@@ -20,11 +20,15 @@ def summary_of(member: Member, asset: str = Asset.POINTS) -> Summary:
     return Summary(wallet_of(member, asset).balance, member_account(member, asset).lifetime_earned)
 
 
-def statement(member: Member, *, before: int | None = None,
-              asset: str = Asset.POINTS) -> list[Posting]:
+def statement(
+    member: Member, *, before: int | None = None, asset: str = Asset.POINTS
+) -> list[Posting]:
     """The wallet's postings, newest first, PAGE at a time by keyset on id."""
-    qs = Posting.objects.filter(account=wallet_of(member, asset)).select_related(
-        "transaction", "transaction__log_leaf").order_by("-id")
+    qs = (
+        Posting.objects.filter(account=wallet_of(member, asset))
+        .select_related("transaction", "transaction__log_leaf")
+        .order_by("-id")
+    )
     if before:
         qs = qs.filter(id__lt=before)
     return list(qs[:PAGE])

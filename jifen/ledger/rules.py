@@ -27,8 +27,9 @@ def award_limits(policy: LedgerPolicy, member: Member, at: datetime) -> list[Lim
         if owner is None:
             continue
         key = period_key(cap["period"], at, tz)
-        limits.append(Limit(f"{cap['scope']}:{owner}:award", key, int(cap["limit"]),
-                            _cap_refusal(cap)))
+        limits.append(
+            Limit(f"{cap['scope']}:{owner}:award", key, int(cap["limit"]), _cap_refusal(cap))
+        )
     if policy.quotas_enabled:
         limits.append(_quota(policy, member.community, at))
     return limits
@@ -40,9 +41,12 @@ def _cap_refusal(cap: dict):  # type: ignore[no-untyped-def,type-arg]
 
 def _quota(policy: LedgerPolicy, community: Community, at: datetime) -> Limit:
     limit = quota_for(community.population, policy.quota_tiers or None)
-    return Limit(f"community:{community.pk}:quota", period_key("month", at, policy.programme
-                                                                .timezone), limit,
-                 lambda: errors.QuotaExhausted(limit=limit))
+    return Limit(
+        f"community:{community.pk}:quota",
+        period_key("month", at, policy.programme.timezone),
+        limit,
+        lambda: errors.QuotaExhausted(limit=limit),
+    )
 
 
 def truncates(policy: LedgerPolicy) -> bool:

@@ -52,8 +52,13 @@ def request_hash(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
-def once(programme: Programme, key: str | None, digest: str, run: Callable[[], T],
-         replay: Callable[[Transaction], T]) -> T:
+def once(
+    programme: Programme,
+    key: str | None,
+    digest: str,
+    run: Callable[[], T],
+    replay: Callable[[Transaction], T],
+) -> T:
     """Run `run` at most once per idempotency key. A concurrent retry waits on the key's unique
     index, then finds the winner's transaction and replays it."""
     if key:
@@ -64,8 +69,11 @@ def once(programme: Programme, key: str | None, digest: str, run: Callable[[], T
         with transaction.atomic():
             return run()
     except IntegrityError:
-        found = Transaction.objects.filter(programme=programme, idempotency_key=key).first() \
-            if key else None
+        found = (
+            Transaction.objects.filter(programme=programme, idempotency_key=key).first()
+            if key
+            else None
+        )
         if found is None:
             raise
         return _replay(found, digest, replay)
@@ -90,8 +98,14 @@ def _active(member: Member) -> None:
 
 
 def award_points(
-    *, member: Member, amount: int, reason: str, actor: User | None = None,
-    reference: str = "", idempotency_key: str | None = None, asset: str = Asset.POINTS,
+    *,
+    member: Member,
+    amount: int,
+    reason: str,
+    actor: User | None = None,
+    reference: str = "",
+    idempotency_key: str | None = None,
+    asset: str = Asset.POINTS,
 ) -> AwardResult:
     """Credit points earned from the community's issuance account, within the programme's
     caps and the community's monthly quota (truncated or refused, as the policy says).
@@ -99,10 +113,13 @@ def award_points(
     IdempotencyConflict."""
     _check(amount, reason)
     digest = request_hash("award", member.pk, amount, reason, reference, asset)
-    return once(member.programme, idempotency_key, digest,
-                lambda: _award(member, amount, reason, actor, reference, idempotency_key,
-                               digest, asset),
-                lambda tx: _award_result(tx, amount))
+    return once(
+        member.programme,
+        idempotency_key,
+        digest,
+        lambda: _award(member, amount, reason, actor, reference, idempotency_key, digest, asset),
+        lambda tx: _award_result(tx, amount),
+    )
 
 
 def _award(member, amount, reason, actor, reference, key, digest, asset):  # type: ignore[no-untyped-def]
@@ -112,14 +129,26 @@ def _award(member, amount, reason, actor, reference, key, digest, asset):  # typ
     limits = rules.award_limits(policy, member, now) if asset == Asset.POINTS else []
     granted = take(member.programme, limits, amount, truncate=rules.truncates(policy))
     wallet = wallet_of(member, asset)
-    tx = Transaction(programme=member.programme, kind=TransactionKind.AWARD, member=member,
-                     reason=reason, reference=reference, actor=actor, idempotency_key=key,
-                     request_hash=digest, created_at=now)
+    tx = Transaction(
+        programme=member.programme,
+        kind=TransactionKind.AWARD,
+        member=member,
+        reason=reason,
+        reference=reference,
+        actor=actor,
+        idempotency_key=key,
+        request_hash=digest,
+        created_at=now,
+    )
     issuance = system_account(member.community, AccountKind.ISSUANCE, asset)
-    posted = post(tx, [Leg(issuance, -granted), Leg(wallet, granted)],
-                  expires_at=rules.expiry_for(policy, now) if asset == Asset.POINTS else None)
+    posted = post(
+        tx,
+        [Leg(issuance, -granted), Leg(wallet, granted)],
+        expires_at=rules.expiry_for(policy, now) if asset == Asset.POINTS else None,
+    )
     Account.objects.filter(pk=member_account(member, asset).pk).update(
-        lifetime_earned=F("lifetime_earned") + granted)
+        lifetime_earned=F("lifetime_earned") + granted
+    )
     return AwardResult(tx, amount, granted, posted.balances[wallet.pk] or 0)
 
 
@@ -129,51 +158,88 @@ def _award_result(tx: Transaction, requested: int) -> AwardResult:
     return AwardResult(tx, requested, leg.amount, leg.balance_after or 0)
 
 
-def donate_points(*, member: Member, amount: int, actor: User | None = None,
-                  idempotency_key: str | None = None) -> Transaction:
+def donate_points(
+    *, member: Member, amount: int, actor: User | None = None, idempotency_key: str | None = None
+) -> Transaction:
     """Give points to the community fund (积分银行), which supports families in difficulty.
     Raises AmountNotPositive, InsufficientPoints."""
     _check(amount)
     digest = request_hash("donate", member.pk, amount)
-    return once(member.programme, idempotency_key, digest,
-                lambda: _move(member, TransactionKind.DONATE, amount, actor, idempotency_key,
-                              digest, to_fund=True),
-                lambda tx: tx)
+    return once(
+        member.programme,
+        idempotency_key,
+        digest,
+        lambda: _move(
+            member, TransactionKind.DONATE, amount, actor, idempotency_key, digest, to_fund=True
+        ),
+        lambda tx: tx,
+    )
 
 
 def _move(member, kind, amount, actor, key, digest, *, to_fund):  # type: ignore[no-untyped-def]
     _active(member)
     wallet = wallet_of(member)
     fund = system_account(member.community, AccountKind.FUND)
-    tx = Transaction(programme=member.programme, kind=kind, member=member, actor=actor,
-                     idempotency_key=key, request_hash=digest)
-    legs = [Leg(wallet, -amount), Leg(fund, amount)] if to_fund else \
-        [Leg(fund, -amount), Leg(wallet, amount)]
+    tx = Transaction(
+        programme=member.programme,
+        kind=kind,
+        member=member,
+        actor=actor,
+        idempotency_key=key,
+        request_hash=digest,
+    )
+    legs = (
+        [Leg(wallet, -amount), Leg(fund, amount)]
+        if to_fund
+        else [Leg(fund, -amount), Leg(wallet, amount)]
+    )
     policy = policy_of(member.programme)
     return post(tx, legs, expires_at=rules.expiry_for(policy, clock.now())).transaction
 
 
-def hold_points(*, member: Member, amount: int, reference: str, actor: User | None = None,
-                idempotency_key: str | None = None) -> Hold:
+def hold_points(
+    *,
+    member: Member,
+    amount: int,
+    reference: str,
+    actor: User | None = None,
+    idempotency_key: str | None = None,
+) -> Hold:
     """Set points aside for a redemption (two-phase: then settle or release, exactly once).
     Raises AmountNotPositive, InactiveMember, InsufficientPoints."""
     _check(amount)
     digest = request_hash("hold", member.pk, amount, reference)
-    return once(member.programme, idempotency_key, digest,
-                lambda: _hold(member, amount, reference, actor, idempotency_key, digest),
-                lambda tx: Hold.objects.get(hold_transaction=tx))
+    return once(
+        member.programme,
+        idempotency_key,
+        digest,
+        lambda: _hold(member, amount, reference, actor, idempotency_key, digest),
+        lambda tx: Hold.objects.get(hold_transaction=tx),
+    )
 
 
 def _hold(member, amount, reference, actor, key, digest):  # type: ignore[no-untyped-def]
     _active(member)
     wallet = wallet_of(member)
     holds = system_account(member.community, AccountKind.HOLDS)
-    tx = Transaction(programme=member.programme, kind=TransactionKind.HOLD, member=member,
-                     reference=reference, actor=actor, idempotency_key=key, request_hash=digest)
+    tx = Transaction(
+        programme=member.programme,
+        kind=TransactionKind.HOLD,
+        member=member,
+        reference=reference,
+        actor=actor,
+        idempotency_key=key,
+        request_hash=digest,
+    )
     posted = post(tx, [Leg(wallet, -amount), Leg(holds, amount)])
-    return Hold.objects.create(programme=member.programme, account=wallet, amount=amount,
-                               reference=reference, hold_transaction=tx,
-                               lots=posted.lots_used[wallet.pk])
+    return Hold.objects.create(
+        programme=member.programme,
+        account=wallet,
+        amount=amount,
+        reference=reference,
+        hold_transaction=tx,
+        lots=posted.lots_used[wallet.pk],
+    )
 
 
 @transaction.atomic
@@ -198,9 +264,13 @@ def _close(hold: Hold, status: str, actor: User | None) -> Transaction:
     wallet = Account.objects.get(pk=hold.account_id)
     settle = status == HoldStatus.SETTLED
     target = system_account(holds.community, AccountKind.REDEMPTION) if settle else wallet
-    tx = Transaction(programme=hold.programme, member=held.member, actor=actor,
-                     reference=hold.reference,
-                     kind=TransactionKind.SETTLE if settle else TransactionKind.RELEASE)
+    tx = Transaction(
+        programme=hold.programme,
+        member=held.member,
+        actor=actor,
+        reference=hold.reference,
+        kind=TransactionKind.SETTLE if settle else TransactionKind.RELEASE,
+    )
     plan = None if settle else {wallet.pk: [tuple(pair) for pair in hold.lots]}
     post(tx, [Leg(holds, -hold.amount), Leg(target, hold.amount)], lot_plan=plan)
     type(hold).objects.filter(pk=hold.pk).update(final_transaction=tx)

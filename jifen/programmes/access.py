@@ -32,8 +32,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "request_changes": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER}),
     "handle_redemptions": frozenset({RoleKind.ADMIN, RoleKind.CASHIER}),
     "reverse": frozenset({RoleKind.ADMIN}),
-    "view_ledger": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER,
-                              RoleKind.AUDITOR, RoleKind.CASHIER}),
+    "view_ledger": frozenset(
+        {RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER, RoleKind.AUDITOR, RoleKind.CASHIER}
+    ),
 }
 
 

@@ -33,7 +33,11 @@ class ImportResult:
 
 
 def import_residents(
-    *, actor, scope: StaffScope, filename: str, data: bytes  # type: ignore[no-untyped-def]
+    *,
+    actor,
+    scope: StaffScope,
+    filename: str,
+    data: bytes,  # type: ignore[no-untyped-def]
 ) -> ImportResult:
     """Check every row, then create or update households and members in one transaction.
     Identity: the phone within the programme, else (household, name). Communities are those
@@ -44,21 +48,37 @@ def import_residents(
         raise ImportRefused([RowError(1, "", str(exc))]) from exc
     rows, errors = check_rows(table)
     communities = {c.name: c for c in scope.communities()}
-    errors += [RowError(r.row, "community", str(_("There is no community “%(name)s” in this "
-                                                   "programme.") % {"name": r.community}))
-               for r in rows if r.community not in communities]
+    errors += [
+        RowError(
+            r.row,
+            "community",
+            str(_("There is no community “%(name)s” in this programme.") % {"name": r.community}),
+        )
+        for r in rows
+        if r.community not in communities
+    ]
     if errors:
         raise ImportRefused(sorted(errors, key=lambda e: (e.row, e.column)))
     with transaction.atomic():
         result = _write(scope, communities, rows)
-        record(actor=actor, programme=scope.programme, action="residents.import",
-               data={"file": filename[:100], "rows": result.rows, "created": result.created,
-                     "updated": result.updated, "households": result.households_created})
+        record(
+            actor=actor,
+            programme=scope.programme,
+            action="residents.import",
+            data={
+                "file": filename[:100],
+                "rows": result.rows,
+                "created": result.created,
+                "updated": result.updated,
+                "households": result.households_created,
+            },
+        )
     return result
 
 
-def _write(scope: StaffScope, communities: dict[str, Community],
-           rows: list[ResidentRow]) -> ImportResult:
+def _write(
+    scope: StaffScope, communities: dict[str, Community], rows: list[ResidentRow]
+) -> ImportResult:
     households, made = _households(scope, communities, rows)
     existing = _Existing(scope)
     new, changed, matched = [], [], 0
@@ -66,8 +86,9 @@ def _write(scope: StaffScope, communities: dict[str, Community],
         household = households[row.household_key]
         member = existing.find(row, household)
         if member is None:
-            member = Member(programme=scope.programme, joined_on=row.joined_on
-                            or timezone.localdate())
+            member = Member(
+                programme=scope.programme, joined_on=row.joined_on or timezone.localdate()
+            )
             new.append(member)
             _fill(member, row, communities[row.community], household)
             continue
@@ -84,12 +105,24 @@ def _write(scope: StaffScope, communities: dict[str, Community],
 
 
 def _values(member: Member) -> tuple[object, ...]:
-    return tuple(getattr(member, f if f not in ("community", "household") else f + "_id")
-                 for f in _FIELDS)
+    return tuple(
+        getattr(member, f if f not in ("community", "household") else f + "_id") for f in _FIELDS
+    )
 
 
-_FIELDS = ["display_name", "phone", "community", "household", "birth_year", "is_elderly",
-           "is_child", "is_new_resident", "interest_tags", "status", "joined_on"]
+_FIELDS = [
+    "display_name",
+    "phone",
+    "community",
+    "household",
+    "birth_year",
+    "is_elderly",
+    "is_child",
+    "is_new_resident",
+    "interest_tags",
+    "status",
+    "joined_on",
+]
 
 
 def _fill(member: Member, row: ResidentRow, community: Community, household: Household) -> None:
@@ -102,17 +135,21 @@ def _fill(member: Member, row: ResidentRow, community: Community, household: Hou
     member.joined_on = row.joined_on or member.joined_on
 
 
-def _households(scope: StaffScope, communities: dict[str, Community],
-                rows: list[ResidentRow]) -> tuple[dict[tuple[str, ...], Household], int]:
+def _households(
+    scope: StaffScope, communities: dict[str, Community], rows: list[ResidentRow]
+) -> tuple[dict[tuple[str, ...], Household], int]:
     """Every household the rows name, found or created, by household_key."""
     names = {c.pk: name for name, c in communities.items()}
-    found = {(names[h.community_id], h.building, h.unit, h.room, h.address): h
-             for h in scope.households().filter(community__in=communities.values())}
+    found = {
+        (names[h.community_id], h.building, h.unit, h.room, h.address): h
+        for h in scope.households().filter(community__in=communities.values())
+    }
     missing = {}
     for row in rows:
         if row.household_key not in found and row.household_key not in missing:
             missing[row.household_key] = Household(
-                programme=scope.programme, community=communities[row.community], **row.address)
+                programme=scope.programme, community=communities[row.community], **row.address
+            )
     Household.objects.bulk_create(missing.values(), batch_size=BATCH)
     return {**found, **missing}, len(missing)
 
@@ -136,8 +173,10 @@ class _Existing:
 
 def _set_heads(households: dict[tuple[str, ...], Household], rows: list[ResidentRow]) -> None:
     """Named heads become heads; a household still without one gets its first resident."""
-    members = {(m.household_id, m.display_name): m for m in Member.objects.filter(
-        household__in=[h.pk for h in households.values()])}
+    members = {
+        (m.household_id, m.display_name): m
+        for m in Member.objects.filter(household__in=[h.pk for h in households.values()])
+    }
     changed = {}
     for row in rows:
         household = households[row.household_key]

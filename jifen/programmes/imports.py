@@ -38,9 +38,13 @@ REQUIRED = ("community", "name")
 _YES = {"yes", "y", "true", "1", "是", "x", "✓"}
 _NO = {"no", "n", "false", "0", "否", ""}
 _STATUS = {
-    "active": MemberStatus.ACTIVE, "在册": MemberStatus.ACTIVE, "正常": MemberStatus.ACTIVE,
-    "inactive": MemberStatus.INACTIVE, "暂停": MemberStatus.INACTIVE,
-    "left": MemberStatus.LEFT, "迁出": MemberStatus.LEFT,
+    "active": MemberStatus.ACTIVE,
+    "在册": MemberStatus.ACTIVE,
+    "正常": MemberStatus.ACTIVE,
+    "inactive": MemberStatus.INACTIVE,
+    "暂停": MemberStatus.INACTIVE,
+    "left": MemberStatus.LEFT,
+    "迁出": MemberStatus.LEFT,
 }
 MAX_ROWS = 50_000
 
@@ -87,8 +91,9 @@ def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     columns = [_canonical(h) for h in rows[0]]
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        raise FileUnreadable(_("The header row lacks the column(s): %(columns)s.")
-                             % {"columns": ", ".join(missing)})
+        raise FileUnreadable(
+            _("The header row lacks the column(s): %(columns)s.") % {"columns": ", ".join(missing)}
+        )
     if len(rows) - 1 > MAX_ROWS:
         raise FileUnreadable(_("At most %(max)s rows can be imported at once.") % {"max": MAX_ROWS})
     table = []
@@ -169,17 +174,27 @@ def _parse(number: int, record: dict[str, str]) -> tuple[ResidentRow | None, lis
     if not any(address.values()):
         fail("address", _("Give a building, unit and room, or an address."))
     phone = _phone(record.get("phone", ""), fail)
-    flags = {c: _flag(record.get(c, ""), c, fail) for c in
-             ("head_of_household", "elderly", "child", "new_resident")}
+    flags = {
+        c: _flag(record.get(c, ""), c, fail)
+        for c in ("head_of_household", "elderly", "child", "new_resident")
+    }
     row = ResidentRow(
-        row=number, community=community, address=address, name=name, phone=phone,
+        row=number,
+        community=community,
+        address=address,
+        name=name,
+        phone=phone,
         birth_year=_birth_year(record.get("birth_year", ""), fail),
-        is_head=flags["head_of_household"], is_elderly=flags["elderly"],
-        is_child=flags["child"], is_new_resident=flags["new_resident"],
-        interests=[t.strip() for t in re.split(r"[,，;；、]", record.get("interests", ""))
-                   if t.strip()],
+        is_head=flags["head_of_household"],
+        is_elderly=flags["elderly"],
+        is_child=flags["child"],
+        is_new_resident=flags["new_resident"],
+        interests=[
+            t.strip() for t in re.split(r"[,，;；、]", record.get("interests", "")) if t.strip()
+        ],
         joined_on=_date(record.get("joined_on", ""), fail),
-        status=_status(record.get("status", ""), fail))
+        status=_status(record.get("status", ""), fail),
+    )
     return (None if errors else row), errors
 
 
@@ -207,8 +222,10 @@ def _birth_year(text: str, fail) -> int | None:  # type: ignore[no-untyped-def]
         return None
     this_year = date.today().year
     if not text.isdigit() or not 1900 <= int(text) <= this_year:
-        fail("birth_year", _("The birth year must be a number from 1900 to %(year)s.")
-             % {"year": this_year})
+        fail(
+            "birth_year",
+            _("The birth year must be a number from 1900 to %(year)s.") % {"year": this_year},
+        )
         return None
     return int(text)
 
@@ -219,8 +236,9 @@ def _date(text: str, fail) -> date | None:  # type: ignore[no-untyped-def]
     try:
         return date.fromisoformat(text.replace("/", "-"))
     except ValueError:
-        fail("joined_on", _("“%(value)s” is not a date (write it as 2026-03-01).")
-             % {"value": text})
+        fail(
+            "joined_on", _("“%(value)s” is not a date (write it as 2026-03-01).") % {"value": text}
+        )
         return None
 
 
@@ -229,8 +247,9 @@ def _status(text: str, fail) -> str:  # type: ignore[no-untyped-def]
         return MemberStatus.ACTIVE
     status = _STATUS.get(text.lower())
     if status is None:
-        fail("status", _("“%(value)s” is not a status (active, inactive or left).")
-             % {"value": text})
+        fail(
+            "status", _("“%(value)s” is not a status (active, inactive or left).") % {"value": text}
+        )
         return MemberStatus.ACTIVE
     return status
 
@@ -240,9 +259,16 @@ def _repeated_phones(rows: list[ResidentRow]) -> list[RowError]:
     errors = []
     for row in rows:
         if row.phone and row.phone in first:
-            errors.append(RowError(row.row, "phone", str(
-                _("The phone number %(phone)s is also on row %(other)s.")
-                % {"phone": row.phone, "other": first[row.phone]})))
+            errors.append(
+                RowError(
+                    row.row,
+                    "phone",
+                    str(
+                        _("The phone number %(phone)s is also on row %(other)s.")
+                        % {"phone": row.phone, "other": first[row.phone]}
+                    ),
+                )
+            )
         first.setdefault(row.phone, row.row)
     return errors
 
@@ -254,9 +280,16 @@ def _repeated_people(rows: list[ResidentRow]) -> list[RowError]:
     for row in rows:
         key = (*row.household_key, row.name)
         if key in first and not row.phone:
-            errors.append(RowError(row.row, "name", str(
-                _("%(name)s is already on row %(other)s for this household.")
-                % {"name": row.name, "other": first[key]})))
+            errors.append(
+                RowError(
+                    row.row,
+                    "name",
+                    str(
+                        _("%(name)s is already on row %(other)s for this household.")
+                        % {"name": row.name, "other": first[key]}
+                    ),
+                )
+            )
         first.setdefault(key, row.row)
     return errors
 
@@ -268,8 +301,15 @@ def _several_heads(rows: list[ResidentRow]) -> list[RowError]:
         if not row.is_head:
             continue
         if row.household_key in heads:
-            errors.append(RowError(row.row, "head_of_household", str(
-                _("Row %(other)s already names the head of this household.")
-                % {"other": heads[row.household_key]})))
+            errors.append(
+                RowError(
+                    row.row,
+                    "head_of_household",
+                    str(
+                        _("Row %(other)s already names the head of this household.")
+                        % {"other": heads[row.household_key]}
+                    ),
+                )
+            )
         heads.setdefault(row.household_key, row.row)
     return errors

@@ -295,10 +295,15 @@ def _user_for(member: Member) -> User:
 @transaction.atomic
 def revoke_invitation(*, actor: User, invitation: Invitation) -> None:
     """Make an unused invitation link stop working."""
-    Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True
-                              ).update(revoked_at=timezone.now())
-    record(actor=actor, programme=invitation.programme, action="invitation.revoke",
-           target=invitation.member)
+    Invitation.objects.filter(
+        pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    record(
+        actor=actor,
+        programme=invitation.programme,
+        action="invitation.revoke",
+        target=invitation.member,
+    )
 
 
 @transaction.atomic
@@ -308,8 +313,13 @@ def set_household_head(*, actor: User, household: Household, member: Member) -> 
         raise errors.HouseholdElsewhere()
     Household.objects.filter(pk=household.pk).update(head=member)
     household.head = member
-    record(actor=actor, programme=household.programme, action="household.set_head",
-           target=household, data={"head": member.public_id})
+    record(
+        actor=actor,
+        programme=household.programme,
+        action="household.set_head",
+        target=household,
+        data={"head": member.public_id},
+    )
     return household
 
 

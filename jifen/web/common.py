@@ -18,10 +18,18 @@ def show_refusal(request: HttpRequest, error: DomainError) -> None:
 
 
 def render_console(
-    request: HttpRequest, scope: StaffScope, template: str, context: dict[str, Any] | None = None,
-    *, status: int = 200,
+    request: HttpRequest,
+    scope: StaffScope,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
 ) -> HttpResponse:
     """A console page: the staff scope and what it may do are always in the context."""
     can = {name: scope.can(name) for name in CAPABILITIES}
-    return render(request, template, {"scope": scope, "programme": scope.programme, "can": can,
-                                      **(context or {})}, status=status)
+    return render(
+        request,
+        template,
+        {"scope": scope, "programme": scope.programme, "can": can, **(context or {})},
+        status=status,
+    )

@@ -21,38 +21,48 @@ from jifen.web.forms_console import CommunityForm, ProgrammeForm, RoleForm
 
 def console(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_console")
-    communities = list(scope.communities().annotate(
-        residents=Count("members", filter=Q(members__status=MemberStatus.ACTIVE)),
-        households_count=Count("households", distinct=True)))
+    communities = list(
+        scope.communities().annotate(
+            residents=Count("members", filter=Q(members__status=MemberStatus.ACTIVE)),
+            households_count=Count("households", distinct=True),
+        )
+    )
     figures = {
         "communities": len(communities),
         "households": sum(c.households_count for c in communities),
         "residents": sum(c.residents for c in communities),
         "staff": Role.objects.filter(programme=scope.programme).values("user").distinct().count(),
     }
-    chart = {"names": [c.name for c in communities], "residents": [c.residents for c in communities]}
-    return render_console(request, scope, "web/console/dashboard.html",
-                          {"figures": figures, "chart": chart})
+    chart = {
+        "names": [c.name for c in communities],
+        "residents": [c.residents for c in communities],
+    }
+    return render_console(
+        request, scope, "web/console/dashboard.html", {"figures": figures, "chart": chart}
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def programme_settings(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
     programme = scope.programme
-    form = ProgrammeForm(request.POST or None, initial={
-        f: getattr(programme, f) for f in ProgrammeForm.base_fields})
+    form = ProgrammeForm(
+        request.POST or None, initial={f: getattr(programme, f) for f in ProgrammeForm.base_fields}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_programme(actor=request.user, programme=programme,
-                                      changes=form.cleaned_data)
+            services.update_programme(
+                actor=request.user, programme=programme, changes=form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("console-settings", slug)
     status = 422 if request.method == "POST" else 200
-    return render_console(request, scope, "web/console/settings.html", {"form": form},
-                          status=status)
+    return render_console(
+        request, scope, "web/console/settings.html", {"form": form}, status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,18 +75,27 @@ def communities(request: HttpRequest, slug: str, community_id: int | None = None
         scope = access_programme(request.user, slug, "manage_programme")
         if form.is_valid():
             try:
-                services.save_community(actor=request.user, programme=scope.programme,
-                                        community=community, **form.cleaned_data)
+                services.save_community(
+                    actor=request.user,
+                    programme=scope.programme,
+                    community=community,
+                    **form.cleaned_data,
+                )
             except DomainError as error:
                 form.add_error("name", str(error))
             else:
                 messages.success(request, _("Saved."))
                 return redirect("console-communities", slug)
     listing = scope.communities().annotate(
-        residents=Count("members", filter=Q(members__status=MemberStatus.ACTIVE)))
-    return render_console(request, scope, "web/console/communities.html", {
-        "communities": listing, "form": form, "editing": community},
-        status=422 if request.method == "POST" else 200)
+        residents=Count("members", filter=Q(members__status=MemberStatus.ACTIVE))
+    )
+    return render_console(
+        request,
+        scope,
+        "web/console/communities.html",
+        {"communities": listing, "form": form, "editing": community},
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,21 +106,37 @@ def roles(request: HttpRequest, slug: str) -> HttpResponse:
         if _grant(request, scope, form):
             messages.success(request, _("The role was given."))
             return redirect("console-roles", slug)
-    listing = Role.objects.filter(programme=scope.programme).exclude(kind="resident"
-                                                                     ).select_related(
-        "user", "community").order_by("user__username", "kind")
-    return render_console(request, scope, "web/console/roles.html",
-                          {"roles": listing, "form": form},
-                          status=422 if request.method == "POST" else 200)
+    listing = (
+        Role.objects.filter(programme=scope.programme)
+        .exclude(kind="resident")
+        .select_related("user", "community")
+        .order_by("user__username", "kind")
+    )
+    return render_console(
+        request,
+        scope,
+        "web/console/roles.html",
+        {"roles": listing, "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 def _grant(request: HttpRequest, scope, form: RoleForm) -> bool:  # type: ignore[no-untyped-def]
     data = form.cleaned_data
     try:
-        user = staff_account(actor=request.user, programme=scope.programme, login=data["login"],
-                             password=data["password"])
-        services.grant_role(actor=request.user, programme=scope.programme, user=user,
-                            kind=data["kind"], community=form.communities.get(data["community"]))
+        user = staff_account(
+            actor=request.user,
+            programme=scope.programme,
+            login=data["login"],
+            password=data["password"],
+        )
+        services.grant_role(
+            actor=request.user,
+            programme=scope.programme,
+            user=user,
+            kind=data["kind"],
+            community=form.communities.get(data["community"]),
+        )
     except DomainError as error:
         form.add_error(None, str(error))
         return False
@@ -127,11 +162,21 @@ def revoke_role(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
 def audit(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_audit")
     before = request.GET.get("before", "")
-    entries = audit_page(scope.programme, before=int(before) if before.isdigit() else None,
-                         action=request.GET.get("action", "").strip())
-    return render_console(request, scope, "web/console/audit.html", {
-        "entries": entries, "action": request.GET.get("action", ""),
-        "next_before": entries[-1].pk if len(entries) == 50 else None})
+    entries = audit_page(
+        scope.programme,
+        before=int(before) if before.isdigit() else None,
+        action=request.GET.get("action", "").strip(),
+    )
+    return render_console(
+        request,
+        scope,
+        "web/console/audit.html",
+        {
+            "entries": entries,
+            "action": request.GET.get("action", ""),
+            "next_before": entries[-1].pk if len(entries) == 50 else None,
+        },
+    )
 
 
 urlpatterns = [

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods
 from openpyxl import Workbook
 
 from jifen.programmes.access import access_programme
-from jifen.programmes.imports import COLUMNS
 from jifen.programmes.importing import ImportRefused, import_residents
+from jifen.programmes.imports import COLUMNS
 from jifen.web.common import render_console
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -38,8 +38,9 @@ def import_page(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            context["result"] = import_residents(actor=request.user, scope=scope,
-                                                 filename=upload.name, data=upload.read())
+            context["result"] = import_residents(
+                actor=request.user, scope=scope, filename=upload.name, data=upload.read()
+            )
         except ImportRefused as refusal:
             context.update(refusal=refusal, errors=refusal.errors)
             return render_console(request, scope, "web/console/import.html", context, status=422)
@@ -51,8 +52,23 @@ def import_template(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     """An empty sheet with the Chinese headers and one example row."""
     access_programme(request.user, slug, "manage_members")
     header = [aliases[1] for aliases in COLUMNS.values()]
-    example = ["东区", "3", "2", "301", "", "张伟", "13800138000", "1952", "是", "是", "否", "否",
-               "读书、助老", "2024-05-01", "在册"]
+    example = [
+        "东区",
+        "3",
+        "2",
+        "301",
+        "",
+        "张伟",
+        "13800138000",
+        "1952",
+        "是",
+        "是",
+        "否",
+        "否",
+        "读书、助老",
+        "2024-05-01",
+        "在册",
+    ]
     if fmt == "csv":
         out = io.StringIO()
         csv.writer(out).writerows([header, example])
@@ -63,8 +79,10 @@ def import_template(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         book.active.append(example)
         buffer = io.BytesIO()
         book.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )
     response["Content-Disposition"] = f'attachment; filename="residents-template.{fmt}"'
     return response
 

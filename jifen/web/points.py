@@ -26,8 +26,9 @@ class AwardForm(forms.Form):
 
 
 class AdjustmentForm(forms.Form):
-    amount = forms.IntegerField(label=_("Points (negative to take away)"), min_value=-100_000,
-                                max_value=100_000)
+    amount = forms.IntegerField(
+        label=_("Points (negative to take away)"), min_value=-100_000, max_value=100_000
+    )
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
@@ -39,12 +40,20 @@ def member_points(request: HttpRequest, slug: str, public_id: str) -> HttpRespon
     scope = access_programme(request.user, slug, "view_ledger")
     member = access_member(scope, public_id)
     before = request.GET.get("before", "")
-    return render_console(request, scope, "web/console/member_points.html", {
-        "member": member, "page": points_page(member, before=int(before) if before.isdigit()
-                                              else None),
-        "award_form": AwardForm(), "adjust_form": AdjustmentForm(), "reverse_form": ReverseForm(),
-        # One key per rendered form: a double-clicked or resent award is paid once.
-        "nonce": secrets.token_urlsafe(16)})
+    return render_console(
+        request,
+        scope,
+        "web/console/member_points.html",
+        {
+            "member": member,
+            "page": points_page(member, before=int(before) if before.isdigit() else None),
+            "award_form": AwardForm(),
+            "adjust_form": AdjustmentForm(),
+            "reverse_form": ReverseForm(),
+            # One key per rendered form: a double-clicked or resent award is paid once.
+            "nonce": secrets.token_urlsafe(16),
+        },
+    )
 
 
 @require_POST
@@ -54,9 +63,12 @@ def award(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     form = AwardForm(request.POST)
     if form.is_valid():
         try:
-            result = services.award_points(member=member, actor=request.user,
-                                           idempotency_key=request.POST.get("nonce") or None,
-                                           **form.cleaned_data)
+            result = services.award_points(
+                member=member,
+                actor=request.user,
+                idempotency_key=request.POST.get("nonce") or None,
+                **form.cleaned_data,
+            )
             messages.success(request, award_message(scope.programme, result))
         except DomainError as error:
             show_refusal(request, error)
@@ -71,8 +83,12 @@ def request_adjustment(request: HttpRequest, slug: str, public_id: str) -> HttpR
     form = AdjustmentForm(request.POST)
     if form.is_valid():
         try:
-            corrections.request_approval(kind="adjust", member=access_member(scope, public_id),
-                                         actor=request.user, **form.cleaned_data)
+            corrections.request_approval(
+                kind="adjust",
+                member=access_member(scope, public_id),
+                actor=request.user,
+                **form.cleaned_data,
+            )
             messages.success(request, _("Requested: a reviewer must approve it."))
         except DomainError as error:
             show_refusal(request, error)
@@ -82,19 +98,20 @@ def request_adjustment(request: HttpRequest, slug: str, public_id: str) -> HttpR
 
 
 @require_POST
-def reverse(request: HttpRequest, slug: str, public_id: str, transaction_id: str
-            ) -> HttpResponse:
+def reverse(request: HttpRequest, slug: str, public_id: str, transaction_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "reverse")
     member = access_member(scope, public_id)
-    original = Transaction.objects.filter(programme=scope.programme, member=member,
-                                          public_id=transaction_id).first()
+    original = Transaction.objects.filter(
+        programme=scope.programme, member=member, public_id=transaction_id
+    ).first()
     form = ReverseForm(request.POST)
     if original is None:
         raise Http404
     if form.is_valid():
         try:
-            corrections.reverse_transaction(original=original, actor=request.user,
-                                            reason=form.cleaned_data["reason"])
+            corrections.reverse_transaction(
+                original=original, actor=request.user, reason=form.cleaned_data["reason"]
+            )
             messages.success(request, _("Reversed."))
         except DomainError as error:
             show_refusal(request, error)
@@ -105,17 +122,18 @@ def reverse(request: HttpRequest, slug: str, public_id: str, transaction_id: str
 
 def approvals(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "review")
-    pending = Approval.objects.filter(programme=scope.programme, status=ApprovalStatus.PENDING,
-                                      member__in=scope.members()).select_related(
-        "member", "requested_by")[:200]
+    pending = Approval.objects.filter(
+        programme=scope.programme, status=ApprovalStatus.PENDING, member__in=scope.members()
+    ).select_related("member", "requested_by")[:200]
     return render_console(request, scope, "web/console/approvals.html", {"pending": pending})
 
 
 @require_POST
 def decide(request: HttpRequest, slug: str, approval_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "review")
-    approval = Approval.objects.filter(pk=approval_id, programme=scope.programme,
-                                       member__in=scope.members()).first()
+    approval = Approval.objects.filter(
+        pk=approval_id, programme=scope.programme, member__in=scope.members()
+    ).first()
     if approval is None:
         raise Http404
     try:
@@ -134,8 +152,11 @@ urlpatterns = [
     path("residents/<str:public_id>/points/", member_points, name="console-member-points"),
     path("residents/<str:public_id>/points/award/", award, name="console-award"),
     path("residents/<str:public_id>/points/adjust/", request_adjustment, name="console-adjust"),
-    path("residents/<str:public_id>/points/<str:transaction_id>/reverse/", reverse,
-         name="console-reverse"),
+    path(
+        "residents/<str:public_id>/points/<str:transaction_id>/reverse/",
+        reverse,
+        name="console-reverse",
+    ),
     path("approvals/", approvals, name="console-approvals"),
     path("approvals/<int:approval_id>/", decide, name="console-approval-decide"),
 ]

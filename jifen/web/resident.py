@@ -47,8 +47,13 @@ def resident_home(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "web/resident_home.html",
-        {"member": member, "programme": member.programme, "card_qr": qr,
-         "points": summary_of(member), "latest_award": latest_award(member)},
+        {
+            "member": member,
+            "programme": member.programme,
+            "card_qr": qr,
+            "points": summary_of(member),
+            "latest_award": latest_award(member),
+        },
     )
 
 
@@ -58,8 +63,11 @@ def my_points(request: HttpRequest, slug: str) -> HttpResponse:
     member = current_member(request, slug)
     before = request.GET.get("before", "")
     page = points_page(member, before=int(before) if before.isdigit() else None)
-    return render(request, "web/resident_points.html",
-                  {"member": member, "programme": member.programme, "page": page})
+    return render(
+        request,
+        "web/resident_points.html",
+        {"member": member, "programme": member.programme, "page": page},
+    )
 
 
 urlpatterns = [

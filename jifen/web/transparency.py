@@ -18,13 +18,20 @@ def transparency(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     head = queries.latest_head(programme)
     entry = request.GET.get("entry", "").strip()[:40]
-    return render(request, "web/transparency.html", {
-        "programme": programme, "head": head, "entry": entry,
-        "root_hex": bytes(head.root_hash).hex() if head else "",
-        "signature_b64": base64.b64encode(bytes(head.signature)).decode() if head else "",
-        "public_key": signing.public_key_b64(signing.signing_key().public_key()),
-        "check": _check(programme, entry) if entry else None,
-        "history": queries.head_history(programme, limit=10)})
+    return render(
+        request,
+        "web/transparency.html",
+        {
+            "programme": programme,
+            "head": head,
+            "entry": entry,
+            "root_hex": bytes(head.root_hash).hex() if head else "",
+            "signature_b64": base64.b64encode(bytes(head.signature)).decode() if head else "",
+            "public_key": signing.public_key_b64(signing.signing_key().public_key()),
+            "check": _check(programme, entry) if entry else None,
+            "history": queries.head_history(programme, limit=10),
+        },
+    )
 
 
 def _check(programme: Programme, entry: str) -> dict[str, object]:
@@ -32,10 +39,17 @@ def _check(programme: Programme, entry: str) -> dict[str, object]:
     proof = queries.inclusion_proof_for(programme, entry)
     if proof is None:
         return {"found": False}
-    ok = merkle.verify_inclusion(proof.leaf_hash, proof.leaf_index, proof.head.size, proof.path,
-                                 bytes(proof.head.root_hash))
-    return {"found": True, "ok": ok, "index": proof.leaf_index, "size": proof.head.size,
-            "leaf": proof.leaf_hash.hex(), "path": [p.hex() for p in proof.path]}
+    ok = merkle.verify_inclusion(
+        proof.leaf_hash, proof.leaf_index, proof.head.size, proof.path, bytes(proof.head.root_hash)
+    )
+    return {
+        "found": True,
+        "ok": ok,
+        "index": proof.leaf_index,
+        "size": proof.head.size,
+        "leaf": proof.leaf_hash.hex(),
+        "path": [p.hex() for p in proof.path],
+    }
 
 
 urlpatterns = [path("p/<slug:slug>/transparency/", transparency, name="transparency")]

@@ -5,7 +5,8 @@ from jifen.ledger.models import Account, Counter, Hold, Lot, Posting, Transactio
 
 def ledger_state() -> tuple:
     return (
-        Transaction.objects.count(), Posting.objects.count(),
+        Transaction.objects.count(),
+        Posting.objects.count(),
         sorted(Account.objects.values_list("id", "balance", "lifetime_earned")),
         sorted(Lot.objects.values_list("id", "remaining")),
         sorted(Counter.objects.values_list("id", "used")),

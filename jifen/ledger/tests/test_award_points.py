@@ -90,9 +90,21 @@ def test_caps_are_per_day_in_the_programme_timezone(member, policy):
         assert award_points(member=member, amount=5, reason="b").awarded == 5
 
 
-@pytest.mark.parametrize(("population", "quota"), [
-    (2999, 250), (3000, 250), (3001, 500), (6000, 500), (6001, 750), (9000, 750),
-    (9001, 1000), (12000, 1000), (12001, 1500), (80000, 1500)])
+@pytest.mark.parametrize(
+    ("population", "quota"),
+    [
+        (2999, 250),
+        (3000, 250),
+        (3001, 500),
+        (6000, 500),
+        (6001, 750),
+        (9000, 750),
+        (9001, 1000),
+        (12000, 1000),
+        (12001, 1500),
+        (80000, 1500),
+    ],
+)
 def test_the_county_quota_table_of_the_love_supermarket(population, quota):
     assert quota_for(population) == quota
 
@@ -127,8 +139,10 @@ def test_a_household_programme_credits_the_household_wallet(programme, community
     programme.wallet_level = ProgrammeWalletLevel.HOUSEHOLD
     programme.save()
     home = make_household(community=community)
-    a, b = make_member(community=community, household=home), make_member(
-        community=community, household=home)
+    a, b = (
+        make_member(community=community, household=home),
+        make_member(community=community, household=home),
+    )
     award_points(member=a, amount=5, reason="x")
     assert award_points(member=b, amount=3, reason="y").balance == 8
     assert Account.objects.get(kind=AccountKind.HOUSEHOLD).balance == 8
@@ -158,14 +172,23 @@ def test_a_bulk_award_credits_every_attendee_in_one_call(community, member, neig
     from jifen.ledger.bulk_award import bulk_award
 
     award_points(member=member, amount=10, reason="before")
-    results = bulk_award(programme=member.programme, reason="社区清洁",
-                         awards=[(member, 20), (neighbour, 20)])
+    results = bulk_award(
+        programme=member.programme, reason="社区清洁", awards=[(member, 20), (neighbour, 20)]
+    )
     assert [(r.awarded, r.balance) for r in results] == [(20, 30), (20, 20)]
     assert summary_of(neighbour).lifetime_earned == 20
-    again = bulk_award(programme=member.programme, reason="社区清洁", idempotency_key="close-7",
-                       awards=[(member, 5), (neighbour, 5)])
-    replay = bulk_award(programme=member.programme, reason="社区清洁", idempotency_key="close-7",
-                        awards=[(member, 5), (neighbour, 5)])
+    again = bulk_award(
+        programme=member.programme,
+        reason="社区清洁",
+        idempotency_key="close-7",
+        awards=[(member, 5), (neighbour, 5)],
+    )
+    replay = bulk_award(
+        programme=member.programme,
+        reason="社区清洁",
+        idempotency_key="close-7",
+        awards=[(member, 5), (neighbour, 5)],
+    )
     assert [r.transaction.pk for r in replay] == [r.transaction.pk for r in again]
     assert summary_of(member).balance == 35
 
@@ -176,6 +199,7 @@ def test_a_bulk_award_respects_each_members_cap(member, neighbour, policy):
     policy.caps = [{"scope": "member", "period": "day", "limit": 5}]
     policy.save()
     award_points(member=member, amount=5, reason="full")
-    results = bulk_award(programme=member.programme, reason="x",
-                         awards=[(member, 3), (neighbour, 3)])
+    results = bulk_award(
+        programme=member.programme, reason="x", awards=[(member, 3), (neighbour, 3)]
+    )
     assert [r.awarded for r in results] == [0, 3]

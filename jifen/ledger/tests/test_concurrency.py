@@ -17,8 +17,9 @@ from jifen.testing import make_community, make_household, make_member, make_prog
 
 THREADS = 32
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql",
-                                reason="concurrency is proven on PostgreSQL")
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="concurrency is proven on PostgreSQL"
+)
 
 
 def hammer(work: Callable[[int], object]) -> list[object]:
@@ -99,8 +100,9 @@ def test_a_community_quota_is_never_overshot(world):
 
 def test_a_retried_idempotency_key_makes_one_transaction(world):
     _, _, (member, _) = world
-    results = hammer(lambda i: award_points(member=member, amount=5, reason="r",
-                                            idempotency_key="retry-me"))
+    results = hammer(
+        lambda i: award_points(member=member, amount=5, reason="r", idempotency_key="retry-me")
+    )
     assert {r.transaction.pk for r in results} == {Transaction.objects.get().pk}
     assert summary_of(member).balance == 5
 

@@ -54,9 +54,10 @@ def test_a_release_gives_the_points_back_into_their_own_lots(rich):
     assert Lot.objects.get() == lot and Lot.objects.get().remaining == 100
 
 
-@pytest.mark.parametrize(("first", "second"), [(settle_hold, release_hold),
-                                               (release_hold, settle_hold),
-                                               (release_hold, release_hold)])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(settle_hold, release_hold), (release_hold, settle_hold), (release_hold, release_hold)],
+)
 def test_a_hold_closes_exactly_once(rich, first, second):
     hold = hold_points(member=rich, amount=30, reference="x")
     first(hold=hold)
@@ -79,11 +80,13 @@ def test_a_donation_goes_to_the_community_fund(rich):
     assert system_account(rich.community, AccountKind.FUND).balance == 40
 
 
-def test_a_grant_from_the_fund_needs_a_reviewer_other_than_its_author(rich, neighbour, admin,
-                                                                     reviewer):
+def test_a_grant_from_the_fund_needs_a_reviewer_other_than_its_author(
+    rich, neighbour, admin, reviewer
+):
     donate_points(member=rich, amount=40)
-    approval = request_approval(kind="grant", member=neighbour, amount=25, reason="困难家庭",
-                                actor=admin)
+    approval = request_approval(
+        kind="grant", member=neighbour, amount=25, reason="困难家庭", actor=admin
+    )
     with pytest.raises(errors.SelfApproval):
         approve(approval=approval, actor=admin)
     approve(approval=approval, actor=reviewer)
@@ -93,8 +96,7 @@ def test_a_grant_from_the_fund_needs_a_reviewer_other_than_its_author(rich, neig
 
 
 def test_a_grant_larger_than_the_fund_is_refused_and_changes_nothing(neighbour, admin, reviewer):
-    approval = request_approval(kind="grant", member=neighbour, amount=25, reason="x",
-                                actor=admin)
+    approval = request_approval(kind="grant", member=neighbour, amount=25, reason="x", actor=admin)
     before = ledger_state()
     with pytest.raises(errors.FundInsufficient):
         approve(approval=approval, actor=reviewer)
@@ -116,10 +118,18 @@ def test_a_reviewer_cannot_approve_points_for_themselves(rich, admin, reviewer):
 
 
 def test_adjustments_both_ways_and_a_rejection(rich, admin, reviewer):
-    approve(approval=request_approval(kind="adjust", member=rich, amount=10, reason="补录",
-                                      actor=admin), actor=reviewer)
-    approve(approval=request_approval(kind="adjust", member=rich, amount=-30, reason="误录",
-                                      actor=admin), actor=reviewer)
+    approve(
+        approval=request_approval(
+            kind="adjust", member=rich, amount=10, reason="补录", actor=admin
+        ),
+        actor=reviewer,
+    )
+    approve(
+        approval=request_approval(
+            kind="adjust", member=rich, amount=-30, reason="误录", actor=admin
+        ),
+        actor=reviewer,
+    )
     rejected = request_approval(kind="adjust", member=rich, amount=-5, reason="x", actor=admin)
     reject(approval=rejected, actor=reviewer)
     assert summary_of(rich).balance == 80
@@ -129,7 +139,7 @@ def test_a_reversal_negates_the_original_once(rich, admin):
     award = award_points(member=rich, amount=20, reason="巡逻").transaction
     reversal = reverse_transaction(original=award, reason="重复录入", actor=admin)
     assert reversal.reverses == award and reversal.kind == TransactionKind.REVERSE
-    assert summary_of(rich) .balance == 100 and summary_of(rich).lifetime_earned == 100
+    assert summary_of(rich).balance == 100 and summary_of(rich).lifetime_earned == 100
     with pytest.raises(errors.AlreadyReversed):
         reverse_transaction(original=award, reason="again", actor=admin)
     with pytest.raises(errors.NotReversible):

@@ -44,13 +44,16 @@ class Ledger(RuleBasedStateMachine):
 
     @rule(amount=amounts)
     def award_everyone(self, amount):
-        self.attempt(bulk_award, programme=self.programme, reason="活动",
-                     awards=[(m, amount) for m in self.members])
+        self.attempt(
+            bulk_award,
+            programme=self.programme,
+            reason="活动",
+            awards=[(m, amount) for m in self.members],
+        )
 
     @rule(who=st.integers(0, 2), amount=amounts)
     def hold(self, who, amount):
-        self.attempt(services.hold_points, member=self.members[who], amount=amount,
-                     reference="r")
+        self.attempt(services.hold_points, member=self.members[who], amount=amount, reference="r")
 
     @rule(settle=st.booleans(), pick=st.integers(0, 50))
     def close_a_hold(self, settle, pick):
@@ -67,8 +70,14 @@ class Ledger(RuleBasedStateMachine):
     def approved_change(self, who, amount, grant, negative):
         kind = "grant" if grant else "adjust"
         change = -amount if negative and not grant else amount
-        approval = self.attempt(corrections.request_approval, kind=kind, amount=change,
-                                member=self.members[who], reason="r", actor=self.admin)
+        approval = self.attempt(
+            corrections.request_approval,
+            kind=kind,
+            amount=change,
+            member=self.members[who],
+            reason="r",
+            actor=self.admin,
+        )
         if approval:
             self.attempt(corrections.approve, approval=approval, actor=self.reviewer)
 
@@ -77,8 +86,9 @@ class Ledger(RuleBasedStateMachine):
         count = Transaction.objects.count()
         if count:
             original = Transaction.objects.order_by("id")[pick % count]
-            self.attempt(corrections.reverse_transaction, original=original, reason="r",
-                         actor=self.admin)
+            self.attempt(
+                corrections.reverse_transaction, original=original, reason="r", actor=self.admin
+            )
 
     @rule()
     def expire_everything_earned_so_far(self):
@@ -107,6 +117,9 @@ class Ledger(RuleBasedStateMachine):
 @pytest.mark.django_db
 def test_random_sequences_keep_the_books_right():
     Ledger.TestCase.settings = settings(
-        max_examples=25, stateful_step_count=25, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+        max_examples=25,
+        stateful_step_count=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
     Ledger.TestCase().runTest()

@@ -13,11 +13,35 @@ from jifen.programmes.importing import ImportRefused, import_residents
 from jifen.programmes.models import Household, Member, RoleKind
 from jifen.testing import make_staff
 
-HEADER = ["community", "building", "unit", "room", "name", "phone", "birth_year",
-          "head_of_household", "elderly", "interests", "joined_on", "status"]
+HEADER = [
+    "community",
+    "building",
+    "unit",
+    "room",
+    "name",
+    "phone",
+    "birth_year",
+    "head_of_household",
+    "elderly",
+    "interests",
+    "joined_on",
+    "status",
+]
 GOOD = [
-    ["东区", "3", "2", "301", "张伟", "138 0000 0001", "1950", "yes", "yes", "读书，助老",
-     "2025-03-01", "active"],
+    [
+        "东区",
+        "3",
+        "2",
+        "301",
+        "张伟",
+        "138 0000 0001",
+        "1950",
+        "yes",
+        "yes",
+        "读书，助老",
+        "2025-03-01",
+        "active",
+    ],
     ["东区", "3", "2", "301", "李娜", "13800000002", "1955", "no", "no", "", "", ""],
     ["西区", "1", "1", "101", "王芳", "+86 13800000003", "", "", "", "", "", "在册"],
 ]
@@ -40,9 +64,11 @@ def as_xlsx(rows, header=HEADER) -> bytes:
 
 
 def snapshot(programme):
-    return (Member.objects.filter(programme=programme).count(),
-            Household.objects.filter(programme=programme).count(),
-            AuditEntry.objects.filter(programme=programme).count())
+    return (
+        Member.objects.filter(programme=programme).count(),
+        Household.objects.filter(programme=programme).count(),
+        AuditEntry.objects.filter(programme=programme).count(),
+    )
 
 
 @pytest.fixture
@@ -86,8 +112,20 @@ def test_importing_the_same_file_again_updates_and_never_duplicates(scope):
 
 
 def test_chinese_headers_and_a_gbk_file_are_understood(scope):
-    header = ["社区", "楼栋", "单元", "房号", "姓名", "手机号", "出生年份", "户主", "老人", "兴趣",
-              "入住日期", "状态"]
+    header = [
+        "社区",
+        "楼栋",
+        "单元",
+        "房号",
+        "姓名",
+        "手机号",
+        "出生年份",
+        "户主",
+        "老人",
+        "兴趣",
+        "入住日期",
+        "状态",
+    ]
     assert run(scope, as_csv(GOOD, header, encoding="gbk")).created == 3
 
 
@@ -98,17 +136,20 @@ def test_one_import_writes_one_audit_entry(scope):
     assert "13800000001" not in str(entry.data)
 
 
-@pytest.mark.parametrize(("cells", "column"), [
-    ({4: ""}, "name"),
-    ({5: "12345"}, "phone"),
-    ({0: "北区"}, "community"),
-    ({0: ""}, "community"),
-    ({6: "1850"}, "birth_year"),
-    ({6: "abc"}, "birth_year"),
-    ({8: "maybe"}, "elderly"),
-    ({10: "2025-13-45"}, "joined_on"),
-    ({11: "gone"}, "status"),
-])
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        ({4: ""}, "name"),
+        ({5: "12345"}, "phone"),
+        ({0: "北区"}, "community"),
+        ({0: ""}, "community"),
+        ({6: "1850"}, "birth_year"),
+        ({6: "abc"}, "birth_year"),
+        ({8: "maybe"}, "elderly"),
+        ({10: "2025-13-45"}, "joined_on"),
+        ({11: "gone"}, "status"),
+    ],
+)
 def test_each_bad_cell_is_refused_with_its_row_and_column(scope, cells, column):
     row = list(GOOD[2])
     for index, value in cells.items():
@@ -135,8 +176,10 @@ def test_two_heads_for_one_household_are_refused(scope):
 
 
 def test_every_bad_row_is_reported_not_only_the_first(scope):
-    bad = [["东区", "1", "1", "1", "", "x", "", "", "", "", "", ""],
-           ["南区", "1", "1", "2", "甲", "", "", "", "", "", "", ""]]
+    bad = [
+        ["东区", "1", "1", "1", "", "x", "", "", "", "", "", ""],
+        ["南区", "1", "1", "2", "甲", "", "", "", "", "", "", ""],
+    ]
     found, _ = refused(scope, [GOOD[0], *bad])
     assert {(3, "name"), (3, "phone"), (4, "community")} <= set(found)
 

@@ -17,8 +17,9 @@ def test_a_resident_sees_their_home_page(client, resident, member):
 def test_updating_a_member_without_a_joined_date_keeps_the_old_one(member):
     from jifen.programmes import services
 
-    data = services.MemberData(display_name="王秀英", community=member.community,
-                               phone=member.phone)
+    data = services.MemberData(
+        display_name="王秀英", community=member.community, phone=member.phone
+    )
     services.update_member(actor=None, member=member, data=data)
     member.refresh_from_db()
     assert str(member.joined_on) == "2026-01-01"

@@ -50,8 +50,9 @@ def test_every_transaction_has_an_inclusion_proof(history, django_assert_max_num
     for tx in Transaction.objects.all():
         with django_assert_max_num_queries(4):
             proof = queries.inclusion_proof_for(history, tx.public_id)
-        assert merkle.verify_inclusion(proof.leaf_hash, proof.leaf_index, head.size, proof.path,
-                                       bytes(head.root_hash))
+        assert merkle.verify_inclusion(
+            proof.leaf_hash, proof.leaf_index, head.size, proof.path, bytes(head.root_hash)
+        )
 
 
 def test_consistency_between_an_old_and_a_new_head(history, member):
@@ -60,8 +61,9 @@ def test_consistency_between_an_old_and_a_new_head(history, member):
     seal_all()
     new = queries.latest_head(history)
     proof = queries.consistency_proof_between(history, old.size, new.size)
-    assert merkle.verify_consistency(old.size, new.size, bytes(old.root_hash),
-                                     bytes(new.root_hash), proof)
+    assert merkle.verify_consistency(
+        old.size, new.size, bytes(old.root_hash), bytes(new.root_hash), proof
+    )
 
 
 def test_verify_passes_on_an_honest_ledger(history):
@@ -75,6 +77,7 @@ def test_the_command_prints_ok_and_the_rate(history, capsys):
 
 
 # Tampering: the database's own guards are lifted first, as an attacker with SQL access would.
+
 
 def lift_guards():
     with connection.cursor() as cursor:
@@ -122,26 +125,31 @@ def test_a_deleted_posting_is_found(history):
 
 def test_a_forged_transaction_slipped_in_is_found(history, member):
     lift_guards()
-    sql("INSERT INTO ledger_transaction (programme_id, public_id, kind, reason, reference,"
+    sql(
+        "INSERT INTO ledger_transaction (programme_id, public_id, kind, reason, reference,"
         " request_hash, created_at, member_id) VALUES (%s, 'forged1', 'award', '', '', '',"
-        " '2020-01-01 00:00:00+00', %s)", [history.pk, member.pk])
+        " '2020-01-01 00:00:00+00', %s)",
+        [history.pk, member.pk],
+    )
     sql("DELETE FROM transparency_logqueue")  # and hide it from the sequencer
     assert "forged1" in failure(history)
 
 
 def test_a_forged_transaction_left_in_the_queue_is_found(history, member):
     lift_guards()
-    sql("INSERT INTO ledger_transaction (programme_id, public_id, kind, reason, reference,"
+    sql(
+        "INSERT INTO ledger_transaction (programme_id, public_id, kind, reason, reference,"
         " request_hash, created_at, member_id) VALUES (%s, 'forged2', 'award', '', '', '',"
-        " '2020-01-01 00:00:00+00', %s)", [history.pk, member.pk])
+        " '2020-01-01 00:00:00+00', %s)",
+        [history.pk, member.pk],
+    )
     assert "forged2" in failure(history)
 
 
 def test_a_balance_edited_in_place_is_found(history, member):
     from jifen.ledger.accounts import wallet_of
 
-    sql("UPDATE ledger_account SET balance = balance + 1000 WHERE id = %s",
-        [wallet_of(member).pk])
+    sql("UPDATE ledger_account SET balance = balance + 1000 WHERE id = %s", [wallet_of(member).pk])
     assert wallet_of(member).public_id in failure(history)
 
 
@@ -177,6 +185,7 @@ def test_the_exported_bundle_verifies_offline(history, tmp_path):
     bundle = tmp_path / "log.jsonl"
     call_command("export_log", programme=history.slug, output=str(bundle))
     tool = Path(__file__).resolve().parents[3] / "tools" / "verify_bundle.py"
-    result = subprocess.run([sys.executable, str(tool), str(bundle)], capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(tool), str(bundle)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -28,8 +28,14 @@ def console_names() -> list[str]:
 def test_the_sweep_covers_the_console():
     names = console_names()
     assert len(names) >= 20
-    assert {"console-residents", "console-import", "console-cards-pdf", "console-roles",
-            "console-audit", "console-act-for"} <= set(names)
+    assert {
+        "console-residents",
+        "console-import",
+        "console-cards-pdf",
+        "console-roles",
+        "console-audit",
+        "console-act-for",
+    } <= set(names)
 
 
 @pytest.fixture
@@ -40,15 +46,30 @@ def world(programme, community, admin, other_admin):
     role = Role.objects.get(user=admin, programme=programme)
     tx = award_points(member=member, amount=5, reason="x").transaction
     approval = request_approval(kind="adjust", member=member, amount=3, reason="x", actor=admin)
-    return {"slug": programme.slug, "public_id": member.public_id, "community_id": community.pk,
-            "role_id": role.pk, "invitation_id": invitation.pk, "fmt": "csv",
-            "household": household, "approval_id": approval.pk,
-            "transaction_id": tx.public_id}
+    return {
+        "slug": programme.slug,
+        "public_id": member.public_id,
+        "community_id": community.pk,
+        "role_id": role.pk,
+        "invitation_id": invitation.pk,
+        "fmt": "csv",
+        "household": household,
+        "approval_id": approval.pk,
+        "transaction_id": tx.public_id,
+    }
 
 
 def url_for(name: str, world) -> str:
-    for keys in ([], ["public_id"], ["community_id"], ["role_id"], ["invitation_id"], ["fmt"],
-                 ["approval_id"], ["public_id", "transaction_id"]):
+    for keys in (
+        [],
+        ["public_id"],
+        ["community_id"],
+        ["role_id"],
+        ["invitation_id"],
+        ["fmt"],
+        ["approval_id"],
+        ["public_id", "transaction_id"],
+    ):
         kwargs = {"slug": world["slug"], **{k: world[k] for k in keys}}
         if name.startswith("console-household") and name != "console-households":
             kwargs = {"slug": world["slug"], "public_id": world["household"].public_id}
@@ -60,11 +81,17 @@ def url_for(name: str, world) -> str:
 
 
 def state():
-    return (Transaction.objects.count(), Approval.objects.filter(status="pending").count(),
-            Member.objects.count(), Household.objects.count(), Community.objects.count(),
-            Role.objects.count(), AuditEntry.objects.count(),
-            Invitation.objects.filter(revoked_at__isnull=True).count(),
-            list(Member.objects.values_list("card_version", flat=True).order_by("id")))
+    return (
+        Transaction.objects.count(),
+        Approval.objects.filter(status="pending").count(),
+        Member.objects.count(),
+        Household.objects.count(),
+        Community.objects.count(),
+        Role.objects.count(),
+        AuditEntry.objects.count(),
+        Invitation.objects.filter(revoked_at__isnull=True).count(),
+        list(Member.objects.values_list("card_version", flat=True).order_by("id")),
+    )
 
 
 @pytest.mark.parametrize("name", console_names())
@@ -73,8 +100,17 @@ def test_staff_of_another_programme_get_404_and_change_nothing(client, world, ot
     url = url_for(name, world)
     before = state()
     get = client.get(url).status_code
-    post = client.post(url, {"display_name": "X", "name": "X", "population": 1, "login": "x",
-                             "kind": "admin", "head": world["public_id"]}).status_code
+    post = client.post(
+        url,
+        {
+            "display_name": "X",
+            "name": "X",
+            "population": 1,
+            "login": "x",
+            "kind": "admin",
+            "head": world["public_id"],
+        },
+    ).status_code
     # A method a page does not take is 405 before any lookup; the other one must be 404.
     assert {get, post} <= {404, 405} and 404 in {get, post}
     assert state() == before
@@ -90,8 +126,15 @@ def test_a_resident_gets_404_everywhere_in_the_console(client, world, resident, 
 def test_roles_without_manage_members_cannot_change_residents(client, world, programme, kind):
     client.force_login(make_staff(programme=programme, kind=kind))
     before = state()
-    for name in ("console-resident-new", "console-import", "console-invite", "console-act-for",
-                 "console-revoke-card", "console-roles", "console-settings"):
+    for name in (
+        "console-resident-new",
+        "console-import",
+        "console-invite",
+        "console-act-for",
+        "console-revoke-card",
+        "console-roles",
+        "console-settings",
+    ):
         response = client.post(url_for(name, world), {"display_name": "X"})
         assert response.status_code in (404, 405), name
     assert state() == before

@@ -13,8 +13,9 @@ from jifen.testing import make_staff
 from jifen.transparency.sequencer import seal_all
 
 
-def test_the_resident_sees_the_instant_feedback_and_the_balance(client, resident, member,
-                                                                programme):
+def test_the_resident_sees_the_instant_feedback_and_the_balance(
+    client, resident, member, programme
+):
     award_points(member=member, amount=245, reason="累计")
     award_points(member=member, amount=5, reason="巡逻")
     client.force_login(resident)
@@ -33,7 +34,8 @@ def test_history_entries_link_to_their_proof_once_sealed(client, resident, membe
 
 
 def test_the_resident_history_costs_a_fixed_number_of_queries(
-        client, resident, member, programme, django_assert_max_num_queries):
+    client, resident, member, programme, django_assert_max_num_queries
+):
     for i in range(60):
         award_points(member=member, amount=1, reason=f"r{i}")
     seal_all()
@@ -53,28 +55,34 @@ def test_an_organizer_awards_and_sees_the_feedback(client, programme, member):
 
 
 def test_a_reviewer_approves_a_requested_adjustment(client, programme, admin, member):
-    approval = request_approval(kind="adjust", member=member, amount=12, reason="补录",
-                                actor=admin)
+    approval = request_approval(kind="adjust", member=member, amount=12, reason="补录", actor=admin)
     client.force_login(make_staff(programme=programme, kind=RoleKind.REVIEWER))
-    assert "补录" in client.get(reverse("console-approvals", args=[programme.slug])).content.decode()
-    client.post(reverse("console-approval-decide", args=[programme.slug, approval.pk]),
-                {"decision": "approve"})
+    assert (
+        "补录" in client.get(reverse("console-approvals", args=[programme.slug])).content.decode()
+    )
+    client.post(
+        reverse("console-approval-decide", args=[programme.slug, approval.pk]),
+        {"decision": "approve"},
+    )
     assert Approval.objects.get().status == "approved" and summary_of(member).balance == 12
 
 
 def test_an_admin_reverses_from_the_history(client, admin, programme, member):
     tx = award_points(member=member, amount=8, reason="重复").transaction
     client.force_login(admin)
-    client.post(reverse("console-reverse", args=[programme.slug, member.public_id, tx.public_id]),
-                {"reason": "重复录入"})
+    client.post(
+        reverse("console-reverse", args=[programme.slug, member.public_id, tx.public_id]),
+        {"reason": "重复录入"},
+    )
     assert summary_of(member).balance == 0 and Transaction.objects.count() == 2
 
 
 def test_the_public_page_checks_an_entry(client, programme, member):
     tx = award_points(member=member, amount=5, reason="x").transaction
     seal_all()
-    page = client.get(reverse("transparency", args=[programme.slug]),
-                      {"entry": tx.public_id}).content.decode()
+    page = client.get(
+        reverse("transparency", args=[programme.slug]), {"entry": tx.public_id}
+    ).content.decode()
     assert "✓" in page and member.phone not in page and member.display_name not in page
 
 

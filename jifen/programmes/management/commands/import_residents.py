@@ -35,18 +35,24 @@ class Command(BaseCommand):
         self.stderr.write(f"Reading {path.name} …")
         try:
             with transaction.atomic():
-                result = import_residents(actor=None, scope=scope, filename=path.name,
-                                          data=path.read_bytes())
+                result = import_residents(
+                    actor=None, scope=scope, filename=path.name, data=path.read_bytes()
+                )
                 if options["dry_run"]:
                     raise _DryRun
         except ImportRefused as exc:
             for error in exc.errors:
-                sys.stderr.write(f"row {error.row}{' · ' + error.column if error.column else ''}:"
-                                 f" {error.message}\n")
+                sys.stderr.write(
+                    f"row {error.row}{' · ' + error.column if error.column else ''}:"
+                    f" {error.message}\n"
+                )
             raise CommandError(str(exc)) from exc
         except _DryRun:
             self.stdout.write("Dry run: the file is valid; nothing was written.")
             return
-        self.stdout.write(self.style.SUCCESS(
-            f"{result.rows} rows: {result.created} residents created, {result.updated} updated, "
-            f"{result.households_created} new households."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.rows} rows: {result.created} residents created, "
+                f"{result.updated} updated, {result.households_created} new households."
+            )
+        )
