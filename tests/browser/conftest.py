@@ -6,6 +6,8 @@ Fixtures:
   whose relative URLs go to the live server (`page.goto("/zh-hans/")`).
 - `page`: `new_page()` on a desktop; `phone_page`: `new_page("phone")`.
 - `screenshot(name, page=None)`: saves artifacts/screenshots/<name>.png (the latest page).
+- `sign_in(page, login, password=PASSWORD, shot="")`: through the login page.
+- `zh_url(name, *args)`: a page's path under /zh-hans/.
 
 Without Chromium the tests are skipped, unless JIFEN_REQUIRE_BROWSER=1 (CI), which fails them.
 """
@@ -16,8 +18,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from jifen.testing import PASSWORD
 
 CHROMIUM = Path(os.environ.get("JIFEN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -98,3 +103,33 @@ def screenshot(browser: Browser) -> Callable[..., Path]:
         return path
 
     return save
+
+
+def _zh_url(name: str, *args: object) -> str:
+    with translation.override("zh-hans"):
+        return reverse(name, args=args)
+
+
+@pytest.fixture
+def zh_url() -> Callable[..., str]:
+    """`zh_url(name, *args)`: the path of a page in Chinese, the journeys' language."""
+    return _zh_url
+
+
+@pytest.fixture
+def sign_in(screenshot: Callable[..., Path]) -> Callable[..., None]:
+    """`sign_in(page, login, password=PASSWORD, shot="")` through the login page, as a person
+    would (saving screenshot `shot` of the filled form if named); the page then shows where
+    they work. Controls are found by name and form action, which no translation changes."""
+
+    def sign_in(page: Page, login: str, password: str = PASSWORD, shot: str = "") -> None:
+        page.goto(_zh_url("login"))
+        form = page.locator(f'main form[action="{_zh_url("login")}"]')
+        form.locator("input[name=username]").fill(login)
+        form.locator("input[name=password]").fill(password)
+        if shot:
+            screenshot(shot, page)
+        form.locator("button[type=submit]").click()
+        page.wait_for_load_state()
+
+    return sign_in
