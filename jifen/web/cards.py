@@ -5,7 +5,7 @@ import io
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -20,7 +20,7 @@ from jifen.programmes.cards import (
     print_cards,
 )
 from jifen.programmes.models import Community, Household
-from jifen.web.common import show_refusal
+from jifen.web.common import render_console, show_refusal
 
 PREVIEW = 12  # names listed under the count, enough to recognise the selection
 
@@ -82,7 +82,7 @@ def cards(request: HttpRequest, slug: str) -> HttpResponse:
             household=form.cleaned_data["household"],
         )
     page = "web/console/cards.html"
-    return render(request, f"{page}#summary" if request.htmx else page, context)
+    return render_console(request, scope, f"{page}#summary" if request.htmx else page, context)
 
 
 @never_cache
