@@ -58,9 +58,3 @@ def _counters(programme: Programme, limits: list[Limit]) -> list[Counter]:
         ids.append(counter.pk)
     return list(Counter.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
 
-
-def give_back(programme: Programme, scope: str, period: str, amount: int) -> None:
-    """Return usage (a reversed award no longer counts against its cap)."""
-    Counter.objects.filter(
-        programme=programme, scope=scope, period=period, used__gte=amount
-    ).update(used=F("used") - amount)
