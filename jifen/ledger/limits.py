@@ -57,4 +57,3 @@ def _counters(programme: Programme, limits: list[Limit]) -> list[Counter]:
             )
         ids.append(counter.pk)
     return list(Counter.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-

@@ -2,18 +2,19 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jifen.audit.queries import audit_page
+from jifen.accounts.models import User
+from jifen.audit.queries import PAGE, audit_page
 from jifen.lib.errors import DomainError
 from jifen.programmes import services
-from jifen.programmes.access import access_community, access_programme
-from jifen.programmes.models import MemberStatus, Role
+from jifen.programmes.access import StaffScope, access_community, access_programme
+from jifen.programmes.queries import communities_with_counts, console_figures, staff_roles
 from jifen.programmes.staff import staff_account
 from jifen.web.common import render_console, show_refusal
 from jifen.web.forms_console import CommunityForm, ProgrammeForm, RoleForm
@@ -21,24 +22,9 @@ from jifen.web.forms_console import CommunityForm, ProgrammeForm, RoleForm
 
 def console(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_console")
-    communities = list(
-        scope.communities().annotate(
-            residents=Count("members", filter=Q(members__status=MemberStatus.ACTIVE)),
-            households_count=Count("households", distinct=True),
-        )
-    )
-    figures = {
-        "communities": len(communities),
-        "households": sum(c.households_count for c in communities),
-        "residents": sum(c.residents for c in communities),
-        "staff": Role.objects.filter(programme=scope.programme).values("user").distinct().count(),
-    }
-    chart = {
-        "names": [c.name for c in communities],
-        "residents": [c.residents for c in communities],
-    }
+    figures = console_figures(scope)
     return render_console(
-        request, scope, "web/console/dashboard.html", {"figures": figures, "chart": chart}
+        request, scope, "web/console/dashboard.html", {"figures": figures, "chart": figures.chart}
     )
 
 
@@ -55,6 +41,8 @@ def programme_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 actor=request.user, programme=programme, changes=form.cleaned_data
             )
         except ValidationError as error:
+            # The service set the fields before checking them; show the stored settings.
+            programme.refresh_from_db()
             form.add_error(None, error)
         else:
             messages.success(request, _("Saved."))
@@ -67,28 +55,26 @@ def programme_settings(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def communities(request: HttpRequest, slug: str, community_id: int | None = None) -> HttpResponse:
-    scope = access_programme(request.user, slug, "view_console")
+    # Everyone in the console sees the list; only administrators add or edit.
+    needs = "manage_programme" if request.method == "POST" or community_id else "view_console"
+    scope = access_programme(request.user, slug, needs)
     community = access_community(scope, community_id) if community_id else None
     initial = {"name": community.name, "population": community.population} if community else None
     form = CommunityForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        scope = access_programme(request.user, slug, "manage_programme")
-        if form.is_valid():
-            try:
-                services.save_community(
-                    actor=request.user,
-                    programme=scope.programme,
-                    community=community,
-                    **form.cleaned_data,
-                )
-            except DomainError as error:
-                form.add_error("name", str(error))
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("console-communities", slug)
-    listing = scope.communities().annotate(
-        residents=Count("members", filter=Q(members__status=MemberStatus.ACTIVE))
-    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_community(
+                actor=request.user,
+                programme=scope.programme,
+                community=community,
+                **form.cleaned_data,
+            )
+        except DomainError as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("console-communities", slug)
+    listing = communities_with_counts(scope)
     return render_console(
         request,
         scope,
@@ -106,37 +92,20 @@ def roles(request: HttpRequest, slug: str) -> HttpResponse:
         if _grant(request, scope, form):
             messages.success(request, _("The role was given."))
             return redirect("console-roles", slug)
-    listing = (
-        Role.objects.filter(programme=scope.programme)
-        .exclude(kind="resident")
-        .select_related("user", "community")
-        .order_by("user__username", "kind")
-    )
     return render_console(
         request,
         scope,
         "web/console/roles.html",
-        {"roles": listing, "form": form},
+        {"roles": staff_roles(scope.programme), "form": form},
         status=422 if request.method == "POST" else 200,
     )
 
 
-def _grant(request: HttpRequest, scope, form: RoleForm) -> bool:  # type: ignore[no-untyped-def]
-    data = form.cleaned_data
+def _grant(request: HttpRequest, scope: StaffScope, form: RoleForm) -> bool:
     try:
-        user = staff_account(
-            actor=request.user,
-            programme=scope.programme,
-            login=data["login"],
-            password=data["password"],
-        )
-        services.grant_role(
-            actor=request.user,
-            programme=scope.programme,
-            user=user,
-            kind=data["kind"],
-            community=form.communities.get(data["community"]),
-        )
+        # One transaction: a new account is not left behind when the role is then refused.
+        with transaction.atomic():
+            _give_role(request.user, scope, form)  # type: ignore[arg-type]
     except DomainError as error:
         form.add_error(None, str(error))
         return False
@@ -146,37 +115,52 @@ def _grant(request: HttpRequest, scope, form: RoleForm) -> bool:  # type: ignore
     return True
 
 
+def _give_role(actor: User, scope: StaffScope, form: RoleForm) -> None:
+    data = form.cleaned_data
+    user = staff_account(
+        actor=actor, programme=scope.programme, login=data["login"], password=data["password"]
+    )
+    services.grant_role(
+        actor=actor,
+        programme=scope.programme,
+        user=user,
+        kind=data["kind"],
+        community=form.communities.get(data["community"]),
+    )
+
+
 @require_POST
 def revoke_role(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
-    role = Role.objects.filter(pk=role_id, programme=scope.programme).first()
-    if role is not None:
-        try:
-            services.revoke_role(actor=request.user, role=role)
-            messages.success(request, _("The role was taken away."))
-        except DomainError as error:
-            show_refusal(request, error)
+    role = get_object_or_404(staff_roles(scope.programme), pk=role_id)
+    try:
+        services.revoke_role(actor=request.user, role=role)
+        messages.success(request, _("The role was taken away."))
+    except DomainError as error:
+        show_refusal(request, error)
     return redirect("console-roles", slug)
 
 
 def audit(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_audit")
-    before = request.GET.get("before", "")
-    entries = audit_page(
-        scope.programme,
-        before=int(before) if before.isdigit() else None,
-        action=request.GET.get("action", "").strip(),
-    )
+    action = request.GET.get("action", "").strip()
+    entries = audit_page(scope.programme, before=_before(request), action=action)
     return render_console(
         request,
         scope,
         "web/console/audit.html",
         {
             "entries": entries,
-            "action": request.GET.get("action", ""),
-            "next_before": entries[-1].pk if len(entries) == 50 else None,
+            "action": action,
+            "next_before": entries[-1].pk if len(entries) == PAGE else None,
         },
     )
+
+
+def _before(request: HttpRequest) -> int | None:
+    """The keyset cursor from ?before=; anything that is not a plain number means none."""
+    before = request.GET.get("before", "")
+    return int(before) if before.isascii() and before.isdigit() else None
 
 
 urlpatterns = [
