@@ -171,8 +171,18 @@ def reverse_transaction(
     )
 
 
+# A hold's movements are undone by settling or releasing the hold, never by a reversal that
+# would leave the hold open (and let it be settled or released again).
+NOT_REVERSIBLE = {
+    TransactionKind.REVERSE,
+    TransactionKind.HOLD,
+    TransactionKind.SETTLE,
+    TransactionKind.RELEASE,
+}
+
+
 def _reverse(original, reason, actor, key, digest):  # type: ignore[no-untyped-def]
-    if original.kind == TransactionKind.REVERSE:
+    if original.kind in NOT_REVERSIBLE:
         raise errors.NotReversible()
     if Transaction.objects.filter(reverses=original).exists():
         raise errors.AlreadyReversed()

@@ -42,7 +42,10 @@ class AlreadyReversed(Conflict):
 
 class NotReversible(DomainError):
     code = "not_reversible"
-    message = _("A reversal cannot itself be reversed; make a new entry instead.")
+    message = _(
+        "This entry cannot be reversed: a reversal is corrected by a new entry, and "
+        "points on hold by releasing or settling the hold."
+    )
 
 
 class HoldNotOpen(Conflict):

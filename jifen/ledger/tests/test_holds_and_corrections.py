@@ -192,3 +192,15 @@ def test_transfers_are_refused_unless_the_programme_allows_them(rich, neighbour,
     policy.save()
     transfer_points(sender=rich, recipient=neighbour, amount=5)
     assert summary_of(neighbour).balance == 5 and summary_of(neighbour).lifetime_earned == 0
+
+
+@pytest.mark.parametrize("close", [None, settle_hold, release_hold])
+def test_the_movements_of_a_hold_cannot_be_reversed(rich, admin, close):
+    hold = hold_points(member=rich, amount=30, reference="x")
+    tx = hold.hold_transaction
+    if close is not None:
+        tx = close(hold=hold)
+    before = ledger_state()
+    with pytest.raises(errors.NotReversible):
+        reverse_transaction(original=tx, reason="oops", actor=admin)
+    assert ledger_state() == before
