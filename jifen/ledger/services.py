@@ -16,13 +16,7 @@ from django.db.models import F
 
 from jifen.accounts.models import User
 from jifen.ledger import errors, rules
-from jifen.ledger.accounts import (
-    add_lifetime,
-    award_accounts,
-    policy_of,
-    system_account,
-    wallet_of,
-)
+from jifen.ledger.accounts import member_account, policy_of, system_account, wallet_of
 from jifen.ledger.limits import take
 from jifen.ledger.models import (
     Account,
@@ -30,7 +24,6 @@ from jifen.ledger.models import (
     Asset,
     Hold,
     HoldStatus,
-    Posting,
     Transaction,
     TransactionKind,
 )
@@ -49,9 +42,6 @@ class AwardResult:
     requested: int
     awarded: int
     balance: int
-    # The refusal code of the limit that truncated the award ("cap_reached",
-    # "quota_exhausted"), or None when everything requested was awarded.
-    truncated_by: str | None = None
 
     @property
     def truncated(self) -> bool:
@@ -137,8 +127,8 @@ def _award(member, amount, reason, actor, reference, key, digest, asset):  # typ
     policy = policy_of(member.programme)
     now = clock.now()
     limits = rules.award_limits(policy, member, now) if asset == Asset.POINTS else []
-    granted, capped_by = take(member.programme, limits, amount, truncate=rules.truncates(policy))
-    wallet, issuance = award_accounts(member, asset)
+    granted = take(member.programme, limits, amount, truncate=rules.truncates(policy))
+    wallet = wallet_of(member, asset)
     tx = Transaction(
         programme=member.programme,
         kind=TransactionKind.AWARD,
@@ -150,26 +140,22 @@ def _award(member, amount, reason, actor, reference, key, digest, asset):  # typ
         request_hash=digest,
         created_at=now,
     )
-    own = wallet.kind == AccountKind.MEMBER  # lifetime moves with the balance, one statement
+    issuance = system_account(member.community, AccountKind.ISSUANCE, asset)
     posted = post(
         tx,
-        [Leg(issuance, -granted), Leg(wallet, granted, earned=granted if own else 0)],
+        [Leg(issuance, -granted), Leg(wallet, granted)],
         expires_at=rules.expiry_for(policy, now) if asset == Asset.POINTS else None,
     )
-    if not own:
-        add_lifetime(member, granted, asset)
-    return AwardResult(tx, amount, granted, posted.balances[wallet.pk] or 0, capped_by)
+    Account.objects.filter(pk=member_account(member, asset).pk).update(
+        lifetime_earned=F("lifetime_earned") + granted
+    )
+    return AwardResult(tx, amount, granted, posted.balances[wallet.pk] or 0)
 
 
 def _award_result(tx: Transaction, requested: int) -> AwardResult:
     leg = tx.postings.filter(amount__gt=0).first()
     assert leg is not None
-    return AwardResult(tx, requested, leg.amount, leg.balance_after or 0, _capped(requested, leg))
-
-
-def _capped(requested: int, leg: Posting) -> str | None:
-    # A replay does not know which limit cut the award, only that one did.
-    return errors.CapReached.code if leg.amount < requested else None
+    return AwardResult(tx, requested, leg.amount, leg.balance_after or 0)
 
 
 def donate_points(
