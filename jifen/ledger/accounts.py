@@ -1,7 +1,7 @@
 """Finding (or opening) the accounts that a service moves points between."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from jifen.ledger.models import UNBOUNDED, Account, AccountKind, Asset, LedgerPolicy
 from jifen.programmes.models import Community, Member, Programme, ProgrammeWalletLevel
@@ -29,23 +29,43 @@ def member_account(member: Member, asset: str = Asset.POINTS) -> Account:
 def wallet_of(member: Member, asset: str = Asset.POINTS) -> Account:
     """Where the member's spendable points are: their household's wallet when the programme
     keeps points per household (the county card), else their own."""
-    programme = member.programme
-    if programme.wallet_level == ProgrammeWalletLevel.HOUSEHOLD and member.household_id:
-        return _open(
-            {"household_id": member.household_id, "kind": AccountKind.HOUSEHOLD, "asset": asset},
-            {"programme_id": member.programme_id},
-        )
-    return member_account(member, asset)
+    return _open({**_wallet_lookup(member), "asset": asset}, {"programme_id": member.programme_id})
+
+
+def _wallet_lookup(member: Member) -> dict:  # type: ignore[type-arg]
+    if member.programme.wallet_level == ProgrammeWalletLevel.HOUSEHOLD and member.household_id:
+        return {"household_id": member.household_id, "kind": AccountKind.HOUSEHOLD}
+    return {"member_id": member.pk, "kind": AccountKind.MEMBER}
 
 
 def system_account(community: Community, kind: str, asset: str = Asset.POINTS) -> Account:
+    """The community's account of this kind (issuance, fund, holds, …), opened on first use."""
     return _open(
         {"community": community, "kind": kind, "asset": asset},
         {"programme_id": community.programme_id, "is_bounded": kind not in UNBOUNDED},
     )
 
 
+def award_accounts(member: Member, asset: str = Asset.POINTS) -> tuple[Account, Account]:
+    """(wallet, community issuance) for an award: one query when both exist, as they do on
+    the hot path of every award after the first."""
+    lookup = _wallet_lookup(member)
+    issuance = Q(kind=AccountKind.ISSUANCE, community_id=member.community_id)
+    found = {a.kind: a for a in Account.objects.filter(Q(**lookup) | issuance, asset=asset)}
+    if len(found) == 2:
+        return found[lookup["kind"]], found[AccountKind.ISSUANCE]
+    return wallet_of(member, asset), system_account(member.community, AccountKind.ISSUANCE, asset)
+
+
+def add_lifetime(member: Member, change: int, asset: str = Asset.POINTS) -> None:
+    """Move the member's lifetime earnings (kept on their own account, whatever the wallet)."""
+    Account.objects.filter(pk=member_account(member, asset).pk).update(
+        lifetime_earned=F("lifetime_earned") + change
+    )
+
+
 def policy_of(programme: Programme) -> LedgerPolicy:
+    """The programme's ledger policy, created with the defaults on first use."""
     policy = LedgerPolicy.objects.filter(programme=programme).first()
     if policy is None:
         try:
@@ -53,6 +73,7 @@ def policy_of(programme: Programme) -> LedgerPolicy:
                 policy = LedgerPolicy.objects.create(programme=programme)
         except IntegrityError:
             policy = LedgerPolicy.objects.get(programme=programme)
+    policy.programme = programme  # callers read its time zone: no second query
     return policy
 
 

@@ -6,17 +6,15 @@ from collections import defaultdict
 from django.db import transaction
 
 from jifen.accounts.models import User
-from jifen.ledger import rules
+from jifen.ledger import errors, rules
 from jifen.ledger.accounts import member_accounts_for, policy_of, system_account, wallets_for
-from jifen.ledger.bulk import add_to_column
+from jifen.ledger.bulk import add_to_columns, insert_select, new_public_ids
 from jifen.ledger.limits import take
-from jifen.ledger.models import AccountKind, Lot, Posting, Transaction, TransactionKind
+from jifen.ledger.models import AccountKind, Transaction, TransactionKind
 from jifen.ledger.services import AwardResult, _active, _check, once, request_hash
 from jifen.lib import clock
 from jifen.lib.errors import DomainError
-from jifen.programmes.models import Member, Programme
-
-BATCH = 2_000
+from jifen.programmes.models import Community, Member, Programme
 
 
 def bulk_award(
@@ -29,12 +27,16 @@ def bulk_award(
 ) -> list[AwardResult]:
     """Award each (member, points), within caps and quotas. A member over a cap gets what is
     left (or nothing): `awarded` says so. Raises AmountNotPositive, ReasonRequired,
-    InactiveMember (for any member: then nobody is awarded)."""
+    InactiveMember, DuplicateAward (for any member: then nobody is awarded)."""
+    seen: set[int] = set()
     for member, amount in awards:
         _check(amount, reason)
         _active(member)
         if member.programme_id != programme.pk:
             raise ValueError("a member of another programme")
+        if member.pk in seen:  # one line per attendee: a second is a mistake, not a bonus
+            raise errors.DuplicateAward(name=member.display_name)
+        seen.add(member.pk)
     digest = request_hash("bulk", [(m.pk, a) for m, a in awards], reason)
     key = f"{idempotency_key}#0" if idempotency_key else None
     return once(
@@ -51,77 +53,97 @@ def _bulk(programme, awards, reason, actor, key, digest):  # type: ignore[no-unt
     granted = _granted(programme, awards, now)
     members = [m for m, _ in awards]
     wallets = wallets_for(members)
-    issuance = {
-        c.pk: system_account(c, AccountKind.ISSUANCE) for c in {m.community for m in members}
-    }
-    live = [(m, g) for (m, _), g in zip(awards, granted, strict=True) if g > 0]
-    txs = Transaction.objects.bulk_create(
-        [
-            Transaction(
-                programme=programme,
-                kind=TransactionKind.AWARD,
-                member=m,
-                reason=reason,
-                actor=actor,
-                created_at=now,
-                request_hash=digest if i == 0 else "",
-                idempotency_key=f"{key}#{i}" if key else None,
-            )
-            for i, (m, _) in enumerate(live)
-        ],
-        batch_size=BATCH,
-    )
+    live = [(m, g) for (m, _), (g, _) in zip(awards, granted, strict=True) if g > 0]
+    txs = _transactions(programme, live, reason, actor, key, digest, now)
     balances = _balances(wallets, live)
-    postings = Posting.objects.bulk_create(
-        [
-            p
-            for tx, (m, g), after in zip(txs, live, balances, strict=True)
-            for p in (
-                Posting(
-                    transaction=tx, account=issuance[m.community_id], asset="points", amount=-g
-                ),
-                Posting(
-                    transaction=tx,
-                    account=wallets[m.pk],
-                    asset="points",
-                    amount=g,
-                    balance_after=after,
-                ),
-            )
-        ],
-        batch_size=BATCH,
-    )
-    expires = rules.expiry_for(policy_of(programme), now)
-    Lot.objects.bulk_create(
-        [
-            Lot(
-                account=p.account,
-                posting=p,
-                amount=p.amount,
-                remaining=p.amount,
-                expires_at=expires,
-            )
-            for p in postings[1::2]
-        ],
-        batch_size=BATCH,
-    )
-    own = member_accounts_for(members)
-    add_to_column("lifetime_earned", _sum_by((own[m.pk].pk, g) for m, g in live))
-    by_member = dict(zip((m.pk for m, _ in live), zip(txs, balances, strict=True), strict=True))
+    _postings_and_lots(programme, live, txs, wallets, balances, now)
+    households = [(m, g) for m, g in live if wallets[m.pk].kind != AccountKind.MEMBER]
+    if households:  # lifetime is kept on the member's own account, not the household's
+        own = member_accounts_for([m for m, _ in households])
+        add_to_columns(["lifetime_earned"], _sum_by((own[m.pk].pk, g) for m, g in households))
+    done = {m.pk: (tx, after) for (m, _), tx, after in zip(live, txs, balances, strict=True)}
     return [
-        AwardResult(by_member[m.pk][0], a, g, by_member[m.pk][1])
+        AwardResult(done[m.pk][0], a, g, done[m.pk][1], capped)
         if g
-        else AwardResult(None, a, 0, wallets[m.pk].balance)  # type: ignore[arg-type]
-        for (m, a), g in zip(awards, granted, strict=True)
+        else AwardResult(None, a, 0, wallets[m.pk].balance, capped)  # type: ignore[arg-type]
+        for (m, a), (g, capped) in zip(awards, granted, strict=True)
     ]
 
 
-def _granted(programme: Programme, awards, now) -> list[int]:  # type: ignore[no-untyped-def]
+def _transactions(programme, live, reason, actor, key, digest, now) -> list[Transaction]:  # type: ignore[no-untyped-def]
+    """One award transaction per member, in one statement per batch; returned unsaved-looking
+    instances carry what callers read (public id, member, time)."""
+    ids = new_public_ids(len(live))
+    rows = [
+        [pid, m.pk, f"{key}#{i}" if key else None]
+        for i, (pid, (m, _)) in enumerate(zip(ids, live, strict=True))
+    ]
+    constants = {
+        "programme_id": programme.pk,
+        "kind": TransactionKind.AWARD.value,
+        "reason": reason,
+        "reference": "",
+        "actor_id": actor.pk if actor else None,
+        "request_hash": digest,
+        "created_at": now,
+    }
+    varying = [("public_id", "text"), ("member_id", "bigint"), ("idempotency_key", "text")]
+    saved = dict(insert_select("ledger_transaction", constants, varying, rows, "public_id, id"))
+    return [
+        Transaction(
+            id=saved[pid],
+            public_id=pid,
+            programme=programme,
+            member=m,
+            kind="award",
+            reason=reason,
+            actor=actor,
+            created_at=now,
+            request_hash=digest,
+        )
+        for pid, (m, _) in zip(ids, live, strict=True)
+    ]
+
+
+def _postings_and_lots(programme, live, txs, wallets, balances, now) -> None:  # type: ignore[no-untyped-def]
+    issuance = _issuance_accounts(programme, {m.community_id for m, _ in live})
+    rows = []
+    for (m, g), tx, after in zip(live, txs, balances, strict=True):
+        rows.append([tx.pk, issuance[m.community_id], -g, None])
+        rows.append([tx.pk, wallets[m.pk].pk, g, after])
+    varying = [
+        ("transaction_id", "bigint"),
+        ("account_id", "bigint"),
+        ("amount", "bigint"),
+        ("balance_after", "bigint"),
+    ]
+    credits = insert_select(
+        "ledger_posting", {"asset": "points"}, varying, rows, "id, account_id, amount"
+    )
+    expires = rules.expiry_for(policy_of(programme), now)
+    lots = [
+        [account, posting, amount, amount] for posting, account, amount in credits if amount > 0
+    ]
+    varying = [
+        ("account_id", "bigint"),
+        ("posting_id", "bigint"),
+        ("amount", "bigint"),
+        ("remaining", "bigint"),
+    ]
+    insert_select("ledger_lot", {"expires_at": expires}, varying, lots, "id")
+
+
+def _issuance_accounts(programme: Programme, community_ids: set[int]) -> dict[int, int]:
+    communities = Community.objects.filter(programme=programme, pk__in=community_ids)
+    return {c.pk: system_account(c, AccountKind.ISSUANCE).pk for c in communities}
+
+
+def _granted(programme: Programme, awards, now) -> list[tuple[int, str | None]]:  # type: ignore[no-untyped-def]
     """What each member may receive under the caps (one counter move per member: the slow
     part, so a programme without caps skips it)."""
     policy = policy_of(programme)
     if not policy.caps and not policy.quotas_enabled:
-        return [a for _, a in awards]
+        return [(a, None) for _, a in awards]
     granted = []
     for member, amount in awards:
         try:
@@ -134,16 +156,20 @@ def _granted(programme: Programme, awards, now) -> list[int]:  # type: ignore[no
                         truncate=rules.truncates(policy),
                     )
                 )
-        except DomainError:
-            granted.append(0)
+        except DomainError as refusal:
+            granted.append((0, refusal.code))
     return granted
 
 
 def _balances(wallets, live) -> list[int]:  # type: ignore[no-untyped-def]
     """Credit every wallet in one statement per batch; return each posting's balance_after
     (several members may share a household wallet: their postings follow one another)."""
-    totals = _sum_by((wallets[m.pk].pk, g) for m, g in live)
-    new = add_to_column("balance", totals)
+    own = {wallets[m.pk].pk for m, _ in live if wallets[m.pk].kind == AccountKind.MEMBER}
+    totals = _sum_by((wallets[m.pk].pk, g) for m, g in live if wallets[m.pk].pk in own)
+    new = add_to_columns(["balance", "lifetime_earned"], totals) if totals else {}
+    shared = _sum_by((wallets[m.pk].pk, g) for m, g in live if wallets[m.pk].pk not in own)
+    new |= add_to_columns(["balance"], shared) if shared else {}
+    totals |= shared
     running = {wallet_id: new[wallet_id] - total for wallet_id, total in totals.items()}
     after = []
     for m, g in live:

@@ -6,7 +6,7 @@ from django.db import transaction
 from jifen.accounts.models import User
 from jifen.audit.services import record
 from jifen.ledger import errors, rules
-from jifen.ledger.accounts import member_account, policy_of, system_account, wallet_of
+from jifen.ledger.accounts import add_lifetime, policy_of, system_account, wallet_of
 from jifen.ledger.models import (
     WALLETS,
     Account,
@@ -23,7 +23,9 @@ from jifen.ledger.services import _active, _check, once, request_hash
 from jifen.lib import clock
 from jifen.programmes.models import Member, Role, RoleKind
 
-EARNING = {TransactionKind.AWARD, TransactionKind.GRANT, TransactionKind.ADJUST}
+# Kinds whose credits count as earned (tiers, honours). A grant from the fund is help to a
+# family in difficulty, not earned: it never counts, so its reversal takes nothing back.
+EARNING = {TransactionKind.AWARD, TransactionKind.ADJUST}
 
 
 @transaction.atomic
@@ -142,16 +144,8 @@ def _adjust(approval: Approval, actor: User) -> Transaction:
         expires_at=rules.expiry_for(policy, clock.now()),
     )
     if amount > 0:
-        _lifetime(member, amount)
+        add_lifetime(member, amount)
     return tx
-
-
-def _lifetime(member: Member, change: int) -> None:
-    from django.db.models import F
-
-    Account.objects.filter(pk=member_account(member).pk).update(
-        lifetime_earned=F("lifetime_earned") + change
-    )
 
 
 def reverse_transaction(
@@ -187,6 +181,7 @@ def _reverse(original, reason, actor, key, digest):  # type: ignore[no-untyped-d
     if Transaction.objects.filter(reverses=original).exists():
         raise errors.AlreadyReversed()
     postings = list(original.postings.select_related("account"))
+    _lock_wallets(postings)
     tx = Transaction(
         programme=original.programme,
         kind=TransactionKind.REVERSE,
@@ -206,8 +201,15 @@ def _reverse(original, reason, actor, key, digest):  # type: ignore[no-untyped-d
     )
     earned = sum(p.amount for p in postings if p.amount > 0 and p.account.kind in WALLETS)
     if original.kind in EARNING and earned and original.member_id:
-        _lifetime(original.member, -earned)
+        add_lifetime(original.member, -earned)
     return tx
+
+
+def _lock_wallets(postings) -> None:  # type: ignore[no-untyped-def]
+    """Lock the wallets before reading their lots, so that a concurrent spend cannot take the
+    lot between our reading and our writing; in primary-key order, as every writer locks."""
+    ids = [p.account_id for p in postings if p.account.kind in WALLETS]
+    list(Account.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
 
 
 def _own_lots(postings) -> dict[int, list[tuple[int, int]]]:  # type: ignore[no-untyped-def]

@@ -48,6 +48,11 @@ class NotReversible(DomainError):
     )
 
 
+class DuplicateAward(InvalidInput):
+    code = "duplicate_award"
+    message = _("%(name)s appears more than once in the list.")
+
+
 class HoldNotOpen(Conflict):
     code = "hold_not_open"
     message = _("These points are no longer on hold (already settled or released).")

@@ -1,15 +1,16 @@
 """Expiry: what is left of expired lots moves to the community's expiry account."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Min, Sum
 
 from jifen.ledger.accounts import system_account
-from jifen.ledger.models import Account, AccountKind, Lot, Transaction, TransactionKind
+from jifen.ledger.models import WALLETS, Account, AccountKind, Lot, Transaction, TransactionKind
 from jifen.ledger.postings import Leg, post
 from jifen.lib import clock
-from jifen.programmes.models import Member, Programme
+from jifen.programmes.models import Household, Member, Programme
 
 
 def expire_lots(*, programme: Programme, now: datetime | None = None) -> int:
@@ -26,6 +27,9 @@ def expire_lots(*, programme: Programme, now: datetime | None = None) -> int:
 
 
 def _expire(account: Account, now: datetime) -> int:
+    # Lock the wallet before reading its lots: a spend running meanwhile would otherwise take
+    # from a lot between our reading and our writing.
+    Account.objects.select_for_update().filter(pk=account.pk).values("pk").get()
     lots = list(
         Lot.objects.filter(account=account, remaining__gt=0, expires_at__lte=now).values_list(
             "id", "remaining"
@@ -51,27 +55,40 @@ def _expire(account: Account, now: datetime) -> int:
     return 1
 
 
+@dataclass(frozen=True)
+class Expiring:
+    """Points of one wallet that expire soon. `member` is None for a household wallet."""
+
+    account: Account
+    member: Member | None
+    household: Household | None
+    points: int
+    first_expiry: datetime
+
+
 def expiring_soon(
     programme: Programme, *, within_days: int = 30, now: datetime | None = None
-) -> list[tuple[Member, int, datetime]]:
-    """Members whose points expire within the coming days: (member, points, first date)."""
+) -> list[Expiring]:
+    """Wallets (member or household) with points expiring within the coming days, with how
+    many and the first date, in one grouped query."""
     now = now or clock.now()
     rows = (
         Lot.objects.filter(
             account__programme=programme,
-            account__kind=AccountKind.MEMBER,
+            account__kind__in=WALLETS,
             remaining__gt=0,
             expires_at__gt=now,
             expires_at__lte=now + timedelta(days=within_days),
         )
-        .values("account__member")
-        .annotate(points=Sum("remaining"))
-        .order_by("account__member")
+        .values("account")
+        .annotate(points=Sum("remaining"), first=Min("expires_at"))
+        .order_by("first", "account")
     )
-    members = Member.objects.in_bulk([r["account__member"] for r in rows])
-    first = {}
-    for lot in Lot.objects.filter(
-        account__member__in=members, remaining__gt=0, expires_at__gt=now
-    ).order_by("expires_at"):
-        first.setdefault(lot.account.member_id, lot.expires_at)
-    return [(members[r["account__member"]], r["points"], first[r["account__member"]]) for r in rows]
+    accounts = Account.objects.select_related("member", "household").in_bulk(
+        [r["account"] for r in rows]
+    )
+    return [
+        Expiring(a, a.member, a.household, r["points"], r["first"])
+        for r in rows
+        for a in [accounts[r["account"]]]
+    ]

@@ -23,6 +23,9 @@ LotPlan = dict[int, list[tuple[int, int]]]  # account id → [(lot id, points)]
 class Leg:
     account: Account
     amount: int
+    # Points that count as earned (lifetime_earned, for tiers and honours), moved in the same
+    # statement as the balance when the wallet is the member's own account.
+    earned: int = 0
 
 
 @dataclass
@@ -73,9 +76,10 @@ def _move(leg: Leg) -> int | None:
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE ledger_account SET balance = balance + %s WHERE id = %s "
+            "UPDATE ledger_account SET balance = balance + %s, "
+            "lifetime_earned = lifetime_earned + %s WHERE id = %s "
             "AND balance + %s >= 0 RETURNING balance",
-            [leg.amount, account.pk, leg.amount],
+            [leg.amount, leg.earned, account.pk, leg.amount],
         )
         row = cursor.fetchone()
     if row is None:

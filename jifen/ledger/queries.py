@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from jifen.ledger.accounts import member_account, wallet_of
-from jifen.ledger.models import Asset, Posting
+from jifen.ledger.models import AccountKind, Asset, Posting
 from jifen.programmes.models import Member
 
 PAGE = 50
@@ -16,14 +16,18 @@ class Summary:
 
 
 def summary_of(member: Member, asset: str = Asset.POINTS) -> Summary:
-    """Spendable balance and lifetime earnings: two primary-key reads, O(1)."""
-    return Summary(wallet_of(member, asset).balance, member_account(member, asset).lifetime_earned)
+    """Spendable balance and lifetime earnings: one indexed read (two for a household
+    wallet, whose member's earnings are on their own account), O(1)."""
+    wallet = wallet_of(member, asset)
+    own = wallet if wallet.kind == AccountKind.MEMBER else member_account(member, asset)
+    return Summary(wallet.balance, own.lifetime_earned)
 
 
 def statement(
-    member: Member, *, before: int | None = None, asset: str = Asset.POINTS
+    member: Member, *, before: int | None = None, asset: str = Asset.POINTS, limit: int = PAGE
 ) -> list[Posting]:
-    """The wallet's postings, newest first, PAGE at a time by keyset on id."""
+    """The wallet's postings, newest first, `limit` at a time by keyset on id (pass the last
+    posting's id as `before` for the next page)."""
     qs = (
         Posting.objects.filter(account=wallet_of(member, asset))
         .select_related("transaction", "transaction__log_leaf")
@@ -31,4 +35,4 @@ def statement(
     )
     if before:
         qs = qs.filter(id__lt=before)
-    return list(qs[:PAGE])
+    return list(qs[:limit])

@@ -12,11 +12,16 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 from jifen.accounts.models import User
 from jifen.ledger import errors, rules
-from jifen.ledger.accounts import member_account, policy_of, system_account, wallet_of
+from jifen.ledger.accounts import (
+    add_lifetime,
+    award_accounts,
+    policy_of,
+    system_account,
+    wallet_of,
+)
 from jifen.ledger.limits import take
 from jifen.ledger.models import (
     Account,
@@ -24,6 +29,7 @@ from jifen.ledger.models import (
     Asset,
     Hold,
     HoldStatus,
+    Posting,
     Transaction,
     TransactionKind,
 )
@@ -42,6 +48,9 @@ class AwardResult:
     requested: int
     awarded: int
     balance: int
+    # The code of the limit that truncated the award ("cap_reached", "quota_exhausted"; just
+    # "limit" when an idempotent replay no longer knows which), None when nothing was cut.
+    truncated_by: str | None = None
 
     @property
     def truncated(self) -> bool:
@@ -127,8 +136,8 @@ def _award(member, amount, reason, actor, reference, key, digest, asset):  # typ
     policy = policy_of(member.programme)
     now = clock.now()
     limits = rules.award_limits(policy, member, now) if asset == Asset.POINTS else []
-    granted = take(member.programme, limits, amount, truncate=rules.truncates(policy))
-    wallet = wallet_of(member, asset)
+    granted, capped_by = take(member.programme, limits, amount, truncate=rules.truncates(policy))
+    wallet, issuance = award_accounts(member, asset)
     tx = Transaction(
         programme=member.programme,
         kind=TransactionKind.AWARD,
@@ -140,22 +149,26 @@ def _award(member, amount, reason, actor, reference, key, digest, asset):  # typ
         request_hash=digest,
         created_at=now,
     )
-    issuance = system_account(member.community, AccountKind.ISSUANCE, asset)
+    own = wallet.kind == AccountKind.MEMBER  # lifetime moves with the balance, one statement
     posted = post(
         tx,
-        [Leg(issuance, -granted), Leg(wallet, granted)],
+        [Leg(issuance, -granted), Leg(wallet, granted, earned=granted if own else 0)],
         expires_at=rules.expiry_for(policy, now) if asset == Asset.POINTS else None,
     )
-    Account.objects.filter(pk=member_account(member, asset).pk).update(
-        lifetime_earned=F("lifetime_earned") + granted
-    )
-    return AwardResult(tx, amount, granted, posted.balances[wallet.pk] or 0)
+    if not own:
+        add_lifetime(member, granted, asset)
+    return AwardResult(tx, amount, granted, posted.balances[wallet.pk] or 0, capped_by)
 
 
 def _award_result(tx: Transaction, requested: int) -> AwardResult:
     leg = tx.postings.filter(amount__gt=0).first()
     assert leg is not None
-    return AwardResult(tx, requested, leg.amount, leg.balance_after or 0)
+    return AwardResult(tx, requested, leg.amount, leg.balance_after or 0, _capped(requested, leg))
+
+
+def _capped(requested: int, leg: Posting) -> str | None:
+    # A replay knows that a limit cut the award, no longer which one.
+    return "limit" if leg.amount < requested else None
 
 
 def donate_points(

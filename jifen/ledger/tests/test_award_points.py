@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from jifen.ledger import errors
-from jifen.ledger.models import Account, AccountKind, Lot, Transaction
+from jifen.ledger.models import Account, AccountKind, Counter, Lot, Transaction
 from jifen.ledger.queries import summary_of
 from jifen.ledger.rules import quota_for
 from jifen.ledger.services import award_points
@@ -54,6 +54,7 @@ def test_a_member_cap_truncates_and_says_so(member, policy):
     assert award_points(member=member, amount=4, reason="a").awarded == 4
     result = award_points(member=member, amount=4, reason="b")
     assert (result.awarded, result.requested, result.truncated) == (1, 4, True)
+    assert result.truncated_by == "cap_reached"
     before = ledger_state()
     with pytest.raises(errors.CapReached):
         award_points(member=member, amount=1, reason="c")
@@ -115,7 +116,8 @@ def test_a_village_cannot_award_beyond_its_monthly_quota(community, member, poli
     community.population = 2800  # → 250 a month
     community.save()
     award_points(member=member, amount=240, reason="a")
-    assert award_points(member=member, amount=20, reason="b").awarded == 10
+    result = award_points(member=member, amount=20, reason="b")
+    assert (result.awarded, result.truncated_by) == (10, "quota_exhausted")
     with pytest.raises(errors.QuotaExhausted):
         award_points(member=member, amount=1, reason="c")
 
@@ -203,3 +205,44 @@ def test_a_bulk_award_respects_each_members_cap(member, neighbour, policy):
         programme=member.programme, reason="x", awards=[(member, 3), (neighbour, 3)]
     )
     assert [r.awarded for r in results] == [0, 3]
+
+
+def test_the_tightest_of_several_limits_truncates_and_every_counter_moves(member, policy):
+    policy.caps = [
+        {"scope": "member", "period": "day", "limit": 10},
+        {"scope": "member", "period": "month", "limit": 6},
+    ]
+    policy.save()
+    result = award_points(member=member, amount=8, reason="a")
+    assert (result.awarded, result.truncated_by) == (6, "cap_reached")
+    assert sorted(Counter.objects.values_list("period", "used", "ceiling")) == [
+        ("2026-11", 6, 6),
+        ("2026-11-22", 6, 10),
+    ]
+
+
+@pytest.mark.parametrize(("new_limit", "awarded"), [(5, 0), (12, 4)])
+def test_a_cap_changed_mid_period_applies_to_the_next_award(member, policy, new_limit, awarded):
+    policy.caps = [{"scope": "member", "period": "day", "limit": 10}]
+    policy.save()
+    award_points(member=member, amount=8, reason="a")
+    policy.caps = [{"scope": "member", "period": "day", "limit": new_limit}]
+    policy.save()
+    try:
+        assert award_points(member=member, amount=4, reason="b").awarded == awarded
+    except errors.CapReached:
+        assert awarded == 0
+    assert Counter.objects.get().used == 8 + awarded
+
+
+def test_a_bulk_award_refuses_a_member_listed_twice_and_changes_nothing(member, neighbour):
+    from jifen.ledger.bulk_award import bulk_award
+
+    before = ledger_state()
+    with pytest.raises(errors.DuplicateAward):
+        bulk_award(
+            programme=member.programme,
+            reason="x",
+            awards=[(member, 5), (neighbour, 5), (member, 7)],
+        )
+    assert ledger_state() == before

@@ -23,8 +23,8 @@ from jifen.ledger.services import (
     settle_hold,
 )
 from jifen.ledger.tests.helpers import ledger_state
-from jifen.programmes.models import RoleKind
-from jifen.testing import make_staff
+from jifen.programmes.models import ProgrammeWalletLevel, RoleKind
+from jifen.testing import make_household, make_member, make_staff
 
 
 @pytest.fixture
@@ -180,7 +180,7 @@ def test_members_whose_points_expire_within_30_days_are_listed(member, neighbour
         award_points(member=member, amount=10, reason="x")
     with time_machine.travel(datetime(2026, 12, 10, tzinfo=UTC)):
         soon = expiring_soon(member.programme)
-    assert [(m, points) for m, points, _ in soon] == [(member, 10)]
+    assert [(e.member, e.points) for e in soon] == [(member, 10)]
 
 
 def test_transfers_are_refused_unless_the_programme_allows_them(rich, neighbour, policy):
@@ -204,3 +204,42 @@ def test_the_movements_of_a_hold_cannot_be_reversed(rich, admin, close):
     with pytest.raises(errors.NotReversible):
         reverse_transaction(original=tx, reason="oops", actor=admin)
     assert ledger_state() == before
+
+
+def test_a_grant_is_not_earned_and_its_reversal_returns_it_to_the_fund(
+    rich, neighbour, admin, reviewer
+):
+    donate_points(member=rich, amount=40)
+    approval = request_approval(
+        kind="grant", member=neighbour, amount=25, reason="困难", actor=admin
+    )
+    grant = approve(approval=approval, actor=reviewer)
+    assert (summary_of(neighbour).balance, summary_of(neighbour).lifetime_earned) == (25, 0)
+    reverse_transaction(original=grant, reason="重复", actor=admin)
+    assert (summary_of(neighbour).balance, summary_of(neighbour).lifetime_earned) == (0, 0)
+    assert system_account(rich.community, AccountKind.FUND).balance == 40
+
+
+def test_household_wallets_with_points_expiring_soon_are_listed(programme, community):
+    programme.wallet_level = ProgrammeWalletLevel.HOUSEHOLD
+    programme.save()
+    home = make_household(community=community)
+    with time_machine.travel(datetime(2026, 3, 1, tzinfo=UTC)):
+        award_points(member=make_member(community=community, household=home), amount=9, reason="x")
+    with time_machine.travel(datetime(2026, 12, 10, tzinfo=UTC)):
+        soon = expiring_soon(programme)
+    assert [(e.household, e.member, e.points) for e in soon] == [(home, None, 9)]
+    assert soon[0].first_expiry == datetime(2026, 12, 31, 16, 0, tzinfo=UTC)
+
+
+def test_an_expired_lot_whose_points_are_on_hold_is_cleared_only_after_a_release(member):
+    with time_machine.travel(datetime(2025, 6, 1, tzinfo=UTC)):
+        award_points(member=member, amount=10, reason="old")
+        hold = hold_points(member=member, amount=4, reference="r")
+    with time_machine.travel(datetime(2026, 2, 1, tzinfo=UTC)):
+        expire_lots(programme=member.programme)
+        assert summary_of(member).balance == 0
+        release_hold(hold=hold)
+        assert summary_of(member).balance == 4
+        expire_lots(programme=member.programme)
+    assert summary_of(member).balance == 0 and summary_of(member).lifetime_earned == 10

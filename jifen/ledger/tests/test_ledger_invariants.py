@@ -1,6 +1,7 @@
 """Random sequences of every ledger operation keep the books right: each transaction
 balances, each stored balance equals its postings, lots add up to every wallet, no wallet
-goes below zero and lifetime earnings never fall below zero."""
+goes below zero, and lifetime earnings never fall (only a reversal of an earning takes some
+back) nor below zero."""
 
 import pytest
 from django.db.models import Sum
@@ -31,6 +32,8 @@ class Ledger(RuleBasedStateMachine):
         policy = policy_of(self.programme)
         policy.caps = [{"scope": "member", "period": "day", "limit": 400}]
         policy.save()
+        self.lifetime: dict[int, int] = {}
+        self.reversed = False
 
     def attempt(self, operation, **kwargs):
         try:
@@ -86,8 +89,13 @@ class Ledger(RuleBasedStateMachine):
         count = Transaction.objects.count()
         if count:
             original = Transaction.objects.order_by("id")[pick % count]
-            self.attempt(
-                corrections.reverse_transaction, original=original, reason="r", actor=self.admin
+            self.reversed = bool(
+                self.attempt(
+                    corrections.reverse_transaction,
+                    original=original,
+                    reason="r",
+                    actor=self.admin,
+                )
             )
 
     @rule()
@@ -112,6 +120,10 @@ class Ledger(RuleBasedStateMachine):
                 lots = Lot.objects.filter(account=account).aggregate(t=Sum("remaining"))["t"]
                 assert (lots or 0) == account.balance
             assert account.lifetime_earned >= 0
+            if not self.reversed:
+                assert account.lifetime_earned >= self.lifetime.get(account.pk, 0)
+            self.lifetime[account.pk] = account.lifetime_earned
+        self.reversed = False
 
 
 @pytest.mark.django_db
