@@ -7,14 +7,16 @@ header is row 1), so that a clerk can fix the whole file in one go.
 import csv
 import io
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jifen.lib.errors import InvalidPhone
 from jifen.lib.phones import normalise_phone
-from jifen.programmes.models import MemberStatus
+from jifen.programmes.models import Household, Member, MemberStatus
 
 # Accepted headers for each column: English, then Chinese.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -35,6 +37,25 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "status": ("status", "状态"),
 }
 REQUIRED = ("community", "name")
+# Shown in the errors table, so that a clerk reads the column in their own language.
+COLUMN_LABELS = {
+    "": _("file"),
+    "community": _("community"),
+    "building": _("building"),
+    "unit": _("unit"),
+    "room": _("room"),
+    "address": _("address"),
+    "name": pgettext_lazy("spreadsheet column", "name"),  # 姓名 here, not the model's 名称
+    "phone": _("phone"),
+    "birth_year": _("birth year"),
+    "head_of_household": _("head of household"),
+    "elderly": _("elderly"),
+    "child": _("child"),
+    "new_resident": _("new resident"),
+    "interests": _("interests"),
+    "joined_on": pgettext_lazy("spreadsheet column", "joined on"),
+    "status": _("status"),
+}
 _YES = {"yes", "y", "true", "1", "是", "x", "✓"}
 _NO = {"no", "n", "false", "0", "否", ""}
 _STATUS = {
@@ -46,14 +67,26 @@ _STATUS = {
     "left": MemberStatus.LEFT,
     "迁出": MemberStatus.LEFT,
 }
+# The database's limits, checked here so that a long cell is a row error, not a crash.
+_LENGTHS = {
+    **{c: Household._meta.get_field(c).max_length for c in ("building", "unit", "room", "address")},
+    "name": Member._meta.get_field("display_name").max_length,
+}
 MAX_ROWS = 50_000
+PROGRESS_EVERY = 500
 
 
 @dataclass(frozen=True)
 class RowError:
+    """One problem: spreadsheet row (header = 1), canonical column name ("" = the whole file)."""
+
     row: int
     column: str
     message: str
+
+    @property
+    def label(self) -> str:
+        return str(COLUMN_LABELS.get(self.column, self.column))
 
 
 @dataclass
@@ -73,6 +106,10 @@ class ResidentRow:
     interests: list[str] = field(default_factory=list)
     joined_on: date | None = None
     status: str = MemberStatus.ACTIVE
+
+    @property
+    def has_address(self) -> bool:
+        return any(self.address.values())
 
     @property
     def household_key(self) -> tuple[str, ...]:
@@ -146,20 +183,31 @@ def _xlsx_rows(data: bytes) -> list[list[object]]:
         book.close()
 
 
-def check_rows(table: list[tuple[int, dict[str, str]]]) -> tuple[list[ResidentRow], list[RowError]]:
-    """Parse every row; collect every problem, including those between rows."""
+def check_rows(
+    table: list[tuple[int, dict[str, str]]],
+    communities: Collection[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[ResidentRow], list[RowError]]:
+    """Parse every row; collect every problem, including those between rows (checked on
+    every row, even one with another problem, so that one upload shows them all). Returns the
+    rows without any problem, and the problems. `communities`: the names a row may use (None:
+    any). `progress` is told how many rows have been parsed, every PROGRESS_EVERY rows."""
     rows: list[ResidentRow] = []
     errors: list[RowError] = []
-    for number, record in table:
-        row, row_errors = _parse(number, record)
+    for done, (number, record) in enumerate(table, start=1):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done)
+        row, row_errors = _parse(number, record, communities)
         errors += row_errors
-        if row is not None:
-            rows.append(row)
+        rows.append(row)
     errors += _repeated_phones(rows) + _repeated_people(rows) + _several_heads(rows)
-    return rows, sorted(errors, key=lambda e: (e.row, e.column))
+    bad = {e.row for e in errors}
+    return [r for r in rows if r.row not in bad], sorted(errors, key=lambda e: (e.row, e.column))
 
 
-def _parse(number: int, record: dict[str, str]) -> tuple[ResidentRow | None, list[RowError]]:
+def _parse(
+    number: int, record: dict[str, str], communities: Collection[str] | None
+) -> tuple[ResidentRow, list[RowError]]:
     errors: list[RowError] = []
 
     def fail(column: str, message: str) -> None:
@@ -170,9 +218,15 @@ def _parse(number: int, record: dict[str, str]) -> tuple[ResidentRow | None, lis
         fail("name", _("The name is missing."))
     if not community:
         fail("community", _("The community is missing."))
+    elif communities is not None and community not in communities:
+        message = _("There is no community “%(name)s” in this programme.")
+        fail("community", message % {"name": community})
     address = {k: record.get(k, "") for k in ("building", "unit", "room", "address")}
     if not any(address.values()):
         fail("address", _("Give a building, unit and room, or an address."))
+    for column, limit in _LENGTHS.items():
+        if len(record.get(column, "")) > limit:
+            fail(column, _("At most %(max)s characters.") % {"max": limit})
     phone = _phone(record.get("phone", ""), fail)
     flags = {
         c: _flag(record.get(c, ""), c, fail)
@@ -195,7 +249,7 @@ def _parse(number: int, record: dict[str, str]) -> tuple[ResidentRow | None, lis
         joined_on=_date(record.get("joined_on", ""), fail),
         status=_status(record.get("status", ""), fail),
     )
-    return (None if errors else row), errors
+    return row, errors
 
 
 def _phone(text: str, fail) -> str:  # type: ignore[no-untyped-def]
@@ -230,16 +284,24 @@ def _birth_year(text: str, fail) -> int | None:  # type: ignore[no-untyped-def]
     return int(text)
 
 
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?")
+_EXCEL_DAY_ZERO = date(1899, 12, 30)  # Excel's serial day 1 is 1900-01-01 (after its leap bug)
+
+
 def _date(text: str, fail) -> date | None:  # type: ignore[no-untyped-def]
+    """2026-03-01, 2026/3/1, 2026.3.1, 2026年3月1日, or an Excel serial day number (46082)."""
     if not text:
         return None
+    match = _DATE.fullmatch(text)
     try:
-        return date.fromisoformat(text.replace("/", "-"))
+        if match:
+            return date(*(int(part) for part in match.groups()))
+        if text.isdigit() and 20_000 <= int(text) <= 80_000:  # 1954 … 2119
+            return _EXCEL_DAY_ZERO + timedelta(days=int(text))
     except ValueError:
-        fail(
-            "joined_on", _("“%(value)s” is not a date (write it as 2026-03-01).") % {"value": text}
-        )
-        return None
+        pass
+    fail("joined_on", _("“%(value)s” is not a date (write it as 2026-03-01).") % {"value": text})
+    return None
 
 
 def _status(text: str, fail) -> str:  # type: ignore[no-untyped-def]
@@ -274,23 +336,20 @@ def _repeated_phones(rows: list[ResidentRow]) -> list[RowError]:
 
 
 def _repeated_people(rows: list[ResidentRow]) -> list[RowError]:
-    """The same name twice in one household with no phone to tell them apart."""
-    first: dict[tuple[str, ...], int] = {}
+    """The same name twice in one household, unless both rows give a phone to tell them apart:
+    without one, a later import could not know which of the two a row means."""
+    first: dict[tuple[str, ...], ResidentRow] = {}
     errors = []
     for row in rows:
+        if not row.name or not row.has_address:
+            continue
         key = (*row.household_key, row.name)
-        if key in first and not row.phone:
+        other = first.setdefault(key, row)
+        if other is not row and not (row.phone and other.phone):
+            message = _("%(name)s is already on row %(other)s for this household.")
             errors.append(
-                RowError(
-                    row.row,
-                    "name",
-                    str(
-                        _("%(name)s is already on row %(other)s for this household.")
-                        % {"name": row.name, "other": first[key]}
-                    ),
-                )
+                RowError(row.row, "name", str(message % {"name": row.name, "other": other.row}))
             )
-        first.setdefault(key, row.row)
     return errors
 
 
@@ -298,7 +357,7 @@ def _several_heads(rows: list[ResidentRow]) -> list[RowError]:
     heads: dict[tuple[str, ...], int] = {}
     errors = []
     for row in rows:
-        if not row.is_head:
+        if not row.is_head or not row.has_address:
             continue
         if row.household_key in heads:
             errors.append(

@@ -4,8 +4,9 @@ import csv
 import io
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from openpyxl import Workbook
@@ -49,42 +50,46 @@ def import_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def import_template(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
-    """An empty sheet with the Chinese headers and one example row."""
-    access_programme(request.user, slug, "manage_members")
-    header = [aliases[1] for aliases in COLUMNS.values()]
-    example = [
-        "东区",
-        "3",
-        "2",
-        "301",
-        "",
-        "张伟",
-        "13800138000",
-        "1952",
-        "是",
-        "是",
-        "否",
-        "否",
-        "读书、助老",
-        "2024-05-01",
-        "在册",
-    ]
-    if fmt == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerows([header, example])
-        response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv")
-    else:
-        book = Workbook()
-        book.active.append(header)
-        book.active.append(example)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        )
+    """An empty sheet with one example row; the headers are Chinese for a Chinese page, English
+    otherwise (both are accepted on import)."""
+    scope = access_programme(request.user, slug, "manage_members")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    chinese = (get_language() or "").startswith("zh")
+    header = [aliases[1] if chinese else aliases[0] for aliases in COLUMNS.values()]
+    community = scope.communities().order_by("name").first()
+    example = EXAMPLE_ZH if chinese else EXAMPLE_EN
+    rows = [header, [community.name if community else example[0], *example[1:]]]
+    response = HttpResponse(_csv(rows) if fmt == "csv" else _xlsx(rows), content_type=TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="residents-template.{fmt}"'
     return response
+
+
+# fmt: off
+EXAMPLE_ZH = ["东区", "3", "2", "301", "", "张伟", "13800138000", "1952", "是", "是", "否", "否",
+              "读书、助老", "2024-05-01", "在册"]
+EXAMPLE_EN = ["东区", "3", "2", "301", "", "张伟", "13800138000", "1952", "yes", "yes", "no", "no",
+              "reading, elderly care", "2024-05-01", "active"]
+# fmt: on
+TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read the file as UTF-8
+
+
+def _xlsx(rows: list[list[str]]) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 urlpatterns = [

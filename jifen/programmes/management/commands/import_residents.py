@@ -1,19 +1,25 @@
-"""`jifen import-residents FILE --programme SLUG`: import residents (一户一档) from CSV or XLSX.
-All rows or none: with any bad row, every problem is listed and nothing is written."""
+"""`jifen import-residents FILE --programme SLUG [--dry-run]`: import residents (一户一档) from
+CSV or XLSX. All rows or none: with any bad row, every problem is listed on standard error,
+nothing is written and the command exits with status 1."""
 
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import translation
 
 from jifen.programmes.access import operator_scope
-from jifen.programmes.importing import ImportRefused, import_residents
+from jifen.programmes.importing import ImportRefused, ImportResult, import_residents
 from jifen.programmes.models import Programme
+
+BAR_FROM_ROWS = 1_000  # shorter files import in a blink: no progress bar
+BAR_WIDTH = 30
+STAGES = {"check": "checking", "write": "writing "}
 
 
 class _DryRun(Exception):
-    pass
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
 
 
 class Command(BaseCommand):
@@ -23,6 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--programme", required=True, help="the programme's short name")
         parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
+        parser.add_argument(
+            "--language", help="language of the messages (default: the programme's language)"
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         programme = Programme.objects.filter(slug=options["programme"]).first()
@@ -31,28 +40,55 @@ class Command(BaseCommand):
         path = Path(str(options["file"]))
         if not path.is_file():
             raise CommandError(f"no file {path}")
-        scope = operator_scope(programme)
-        self.stderr.write(f"Reading {path.name} …")
+        with translation.override(str(options["language"] or programme.default_language)):
+            result = self._import(programme, path, dry_run=bool(options["dry_run"]))
+        prefix = "Dry run, nothing written: " if options["dry_run"] else ""
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{prefix}{result.rows} rows: {result.created} residents created, "
+                f"{result.updated} updated, {result.unchanged} unchanged, "
+                f"{result.households_created} new households."
+            )
+        )
+
+    def _import(self, programme: Programme, path: Path, *, dry_run: bool) -> ImportResult:
         try:
             with transaction.atomic():
                 result = import_residents(
-                    actor=None, scope=scope, filename=path.name, data=path.read_bytes()
+                    actor=None,
+                    scope=operator_scope(programme),
+                    filename=path.name,
+                    data=path.read_bytes(),
+                    progress=self._progress,
                 )
-                if options["dry_run"]:
-                    raise _DryRun
-        except ImportRefused as exc:
-            for error in exc.errors:
-                sys.stderr.write(
-                    f"row {error.row}{' · ' + error.column if error.column else ''}:"
-                    f" {error.message}\n"
-                )
-            raise CommandError(str(exc)) from exc
-        except _DryRun:
-            self.stdout.write("Dry run: the file is valid; nothing was written.")
+                if dry_run:
+                    raise _DryRun(result)  # rolls the transaction back
+        except _DryRun as dry:
+            return dry.result
+        except ImportRefused as refusal:
+            self._end_bar()
+            for error in refusal.errors:
+                where = f"row {error.row}" + (f", {error.label}" if error.column else "")
+                self.stderr.write(f"{where}: {error.message}")
+            raise CommandError(str(refusal), returncode=1) from refusal
+        self._end_bar()
+        return result
+
+    _bar_stage = ""
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        """A text bar on standard error, redrawn in place: `checking [#####     ] 5000/10000`."""
+        if total < BAR_FROM_ROWS:
             return
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{result.rows} rows: {result.created} residents created, "
-                f"{result.updated} updated, {result.households_created} new households."
-            )
-        )
+        if stage != self._bar_stage:
+            self._end_bar()
+        filled = BAR_WIDTH * done // total
+        bar = "#" * filled + " " * (BAR_WIDTH - filled)
+        self.stderr.write(f"\r{STAGES.get(stage, stage)} [{bar}] {done}/{total}", ending="")
+        self.stderr.flush()
+        self._bar_stage = stage
+
+    def _end_bar(self) -> None:
+        if self._bar_stage:
+            self.stderr.write("")
+            self._bar_stage = ""
