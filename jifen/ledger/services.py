@@ -182,32 +182,23 @@ def donate_points(
         member.programme,
         idempotency_key,
         digest,
-        lambda: _move(
-            member, TransactionKind.DONATE, amount, actor, idempotency_key, digest, to_fund=True
-        ),
+        lambda: _donate(member, amount, actor, idempotency_key, digest),
         lambda tx: tx,
     )
 
 
-def _move(member, kind, amount, actor, key, digest, *, to_fund):  # type: ignore[no-untyped-def]
+def _donate(member, amount, actor, key, digest):  # type: ignore[no-untyped-def]
     _active(member)
-    wallet = wallet_of(member)
-    fund = system_account(member.community, AccountKind.FUND)
     tx = Transaction(
         programme=member.programme,
-        kind=kind,
+        kind=TransactionKind.DONATE,
         member=member,
         actor=actor,
         idempotency_key=key,
         request_hash=digest,
     )
-    legs = (
-        [Leg(wallet, -amount), Leg(fund, amount)]
-        if to_fund
-        else [Leg(fund, -amount), Leg(wallet, amount)]
-    )
-    policy = policy_of(member.programme)
-    return post(tx, legs, expires_at=rules.expiry_for(policy, clock.now())).transaction
+    fund = system_account(member.community, AccountKind.FUND)
+    return post(tx, [Leg(wallet_of(member), -amount), Leg(fund, amount)]).transaction
 
 
 def hold_points(

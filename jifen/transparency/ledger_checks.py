@@ -20,37 +20,35 @@ def check_ledger(programme: Programme, fail: type[Exception]) -> None:
     )
     if unbalanced:
         raise fail(f"transaction {unbalanced['transaction__public_id']} does not balance")
-    posted = (
-        Posting.objects.filter(account=OuterRef("pk"))
-        .values("account")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    wrong = (
-        Account.objects.filter(programme=programme, is_bounded=True)
-        .annotate(posted=Coalesce(Subquery(posted), Value(0)))
-        .exclude(balance=F("posted"))
-        .first()
+    wrong, posted = _first_off(
+        Account.objects.filter(programme=programme, is_bounded=True), Posting, "amount"
     )
     if wrong is not None:
         raise fail(
             f"account {wrong.public_id}: the balance {wrong.balance} is not the sum of "
-            f"its postings ({wrong.posted})"
-        )  # type: ignore[attr-defined]
-    in_lots = (
-        Lot.objects.filter(account=OuterRef("pk"))
-        .values("account")
-        .annotate(total=Sum("remaining"))
-        .values("total")
-    )
-    wrong = (
-        Account.objects.filter(programme=programme, kind__in=WALLETS)
-        .annotate(in_lots=Coalesce(Subquery(in_lots), Value(0)))
-        .exclude(balance=F("in_lots"))
-        .first()
+            f"its postings ({posted})"
+        )
+    wrong, in_lots = _first_off(
+        Account.objects.filter(programme=programme, kind__in=WALLETS), Lot, "remaining"
     )
     if wrong is not None:
         raise fail(
-            f"account {wrong.public_id}: its lots hold {wrong.in_lots}, its balance is "
-            f"{wrong.balance}"
-        )  # type: ignore[attr-defined]
+            f"account {wrong.public_id}: its lots hold {in_lots}, its balance is {wrong.balance}"
+        )
+
+
+def _first_off(accounts, rows, column: str) -> tuple[Account | None, int]:  # type: ignore[no-untyped-def]
+    """The first account whose balance differs from the sum of `column` over its `rows`
+    (postings or lots), with that sum; one query, the sum done in the database."""
+    total = (
+        rows.objects.filter(account=OuterRef("pk"))
+        .values("account")
+        .annotate(total=Sum(column))
+        .values("total")
+    )
+    wrong = (
+        accounts.annotate(summed=Coalesce(Subquery(total), Value(0)))
+        .exclude(balance=F("summed"))
+        .first()
+    )
+    return wrong, (wrong.summed if wrong is not None else 0)

@@ -14,6 +14,7 @@ Checks, per programme, stopping at the first discrepancy:
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Q
 
@@ -22,6 +23,7 @@ from jifen.programmes.models import Programme
 from jifen.transparency import ledger_checks
 from jifen.transparency.leaves import canonical_leaves
 from jifen.transparency.models import LogLeaf, LogNode, LogQueue, TreeHead
+from jifen.transparency.sequencer import frontier_keys
 
 CHUNK = 5_000
 Progress = Callable[[int, int], None]
@@ -141,13 +143,8 @@ class _StreamingTree:
             self.frontier[(level, index)] = digest
             self.made[(level, index)] = digest
         self.size += 1
-        keep = {
-            (lv, (self.size >> lv) - 1)
-            for lv in range(self.size.bit_length())
-            if (self.size >> lv) & 1
-        }
-        if len(self.frontier) > 4 * len(keep) + 64:
-            self.frontier = {k: self.frontier[k] for k in keep}
+        if len(self.frontier) > 256:  # only the frontier is ever read again: drop the rest
+            self.frontier = {k: self.frontier[k] for k in frontier_keys(self.size)}
 
     def root(self) -> bytes:
         return merkle.root_hash(self.size, lambda lv, ix: self.frontier[(lv, ix)])
@@ -199,7 +196,7 @@ def _check_everything_logged(
     if heads:
         last = TreeHead.objects.get(programme=programme, serial=heads[-1][0])
         stale = (
-            queued.filter(transaction__created_at__lt=_ms_to_datetime(last.timestamp_ms - 60_000))
+            queued.filter(transaction__created_at__lt=last.signed_at - timedelta(minutes=1))
             .values_list("transaction__public_id", flat=True)
             .first()
         )
@@ -208,9 +205,3 @@ def _check_everything_logged(
                 f"transaction {stale} predates signed head {last.serial} but is not in the log"
             )
     return queued.count()
-
-
-def _ms_to_datetime(ms: int):  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -15,6 +16,11 @@ ACTING_FOR_SESSION_KEY = "jifen_acting_for"
 def show_refusal(request: HttpRequest, error: DomainError) -> None:
     """Put a service's refusal on the page as an error message."""
     messages.error(request, str(error))
+
+
+def show_form_errors(request: HttpRequest, form: Form) -> None:
+    """A form's errors as one message, for views that redirect instead of re-rendering."""
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
 
 
 def render_console(

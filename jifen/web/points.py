@@ -17,7 +17,7 @@ from jifen.ledger.member_view import points_page
 from jifen.ledger.models import Approval, ApprovalStatus, Transaction
 from jifen.lib.errors import DomainError
 from jifen.programmes.access import access_member, access_programme
-from jifen.web.common import render_console, show_refusal
+from jifen.web.common import render_console, show_form_errors, show_refusal
 
 
 class AwardForm(forms.Form):
@@ -73,7 +73,7 @@ def award(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
         except DomainError as error:
             show_refusal(request, error)
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        show_form_errors(request, form)
     return redirect("console-member-points", slug, public_id)
 
 
@@ -93,7 +93,7 @@ def request_adjustment(request: HttpRequest, slug: str, public_id: str) -> HttpR
         except DomainError as error:
             show_refusal(request, error)
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        show_form_errors(request, form)
     return redirect("console-member-points", slug, public_id)
 
 
