@@ -293,7 +293,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--big", type=int, default=1_000_000)
     parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=["single", "bulk", "balance", "seal", "proofs"],
+        help="run only these workloads (seal and proofs fill the big ledger first)",
+    )
     args = parser.parse_args()
+    only = set(args.only or ["single", "bulk", "balance", "seal", "proofs"])
     if connection.vendor != "postgresql":
         sys.exit("run against PostgreSQL: DATABASE_URL=postgres://…")
     from django.core.management import call_command
@@ -303,11 +310,16 @@ def main() -> None:
         sys.exit("this database already holds a bench run; use an empty one")
     print(f"setting up {args.people:,} members …", flush=True)
     people = setup_people("bench", args.people)
-    bench_single_award(people)
-    bench_bulk()
-    bench_balance_read(args.big)
-    bench_seal_and_verify()
-    bench_proofs()
+    if "single" in only:
+        bench_single_award(people)
+    if "bulk" in only:
+        bench_bulk()
+    if only & {"balance", "seal", "proofs"}:
+        bench_balance_read(args.big)
+    if only & {"seal", "proofs"}:
+        bench_seal_and_verify()
+    if "proofs" in only:
+        bench_proofs()
     print(f"\n{'workload':44} {'figure':>18}  {'ceiling / comparison':28} note")
     for name, figure, ceiling, note in ROWS:
         print(f"{name:44} {figure:>18}  {ceiling:28} {note}")

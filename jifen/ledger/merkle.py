@@ -26,6 +26,19 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
+def parents(hashes: list[bytes]) -> list[bytes]:
+    """The next level up of an aligned run of complete subtrees: one node per pair (an odd
+    last one has no parent yet)."""
+    return [node_hash(left, right) for left, right in zip(hashes[::2], hashes[1::2], strict=False)]
+
+
+def complete_root(hashes: list[bytes]) -> bytes:
+    """The root of a complete subtree from its leaf hashes (a power of two of them)."""
+    while len(hashes) > 1:
+        hashes = parents(hashes)
+    return hashes[0]
+
+
 def append_leaf(size: int, leaf: bytes, get_node: GetNode) -> list[tuple[int, int, bytes]]:
     """The nodes to store when `leaf` (a leaf hash) becomes leaf number `size`."""
     new = [(0, size, leaf)]

@@ -42,8 +42,8 @@ class LogState(models.Model):
 class LogLeaf(models.Model):
     """One transaction at its place in the log."""
 
-    programme = models.ForeignKey(
-        "programmes.Programme", on_delete=models.PROTECT, related_name="+"
+    programme = models.ForeignKey(  # indexed by the unique (programme, index)
+        "programmes.Programme", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     index = models.BigIntegerField()
     transaction = models.OneToOneField(
@@ -64,10 +64,10 @@ class LogLeaf(models.Model):
 
 class LogNode(models.Model):
     """A complete subtree's hash: (level, index) covers leaves index·2^level up to
-    (index+1)·2^level, excluded."""
+    (index+1)·2^level, excluded. Only levels from sequencer.STORED_LEVEL up are stored."""
 
-    programme = models.ForeignKey(
-        "programmes.Programme", on_delete=models.PROTECT, related_name="+"
+    programme = models.ForeignKey(  # indexed by the unique (programme, level, index)
+        "programmes.Programme", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     level = models.PositiveSmallIntegerField()
     index = models.BigIntegerField()

@@ -4,20 +4,28 @@ visible (commit order, not id order) and signs a tree head after every batch.
 Writers never wait for it: they only insert their transaction, and a trigger queues it. One
 sequencer at a time per programme holds its LogState row (FOR UPDATE SKIP LOCKED on
 PostgreSQL; SQLite serialises writers anyway), so several workers may run it safely.
+
+Only nodes of level STORED_LEVEL and up are stored (one row per 2^STORED_LEVEL leaves, not
+two per leaf): a node below is rebuilt from the at most 2^STORED_LEVEL leaf hashes under it.
 """
 
 import time
-from collections.abc import Callable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from jifen.ledger import merkle, signing
 from jifen.programmes.models import Programme
-from jifen.transparency.leaves import canonical_leaves
+from jifen.transparency.leaves import (
+    canonical_leaves,
+    hashed_leaves_sql,
+    hashes_in_sql,
+    without_jit_or_workers,
+)
 from jifen.transparency.models import LogLeaf, LogNode, LogQueue, LogState, TreeHead
 
-BATCH = 5_000
+BATCH = 20_000
+STORED_LEVEL = 4
 
 
 def frontier_keys(size: int) -> list[tuple[int, int]]:
@@ -27,17 +35,36 @@ def frontier_keys(size: int) -> list[tuple[int, int]]:
     ]
 
 
+def stored_node_count(size: int) -> int:
+    """How many node rows a log of `size` leaves holds."""
+    return sum(size >> level for level in range(STORED_LEVEL, size.bit_length()))
+
+
 def load_nodes(programme_id: int, keys: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """The stored hashes of the given nodes, in one query."""
-    if not keys:
-        return {}
-    condition = Q()
+    """The hashes of the given complete subtrees, in at most two queries: stored nodes, and
+    the leaf hashes under the low ones, which are rebuilt here."""
+    keys = list(dict.fromkeys(keys))
+    stored, low = Q(), Q()
     for level, index in keys:
-        condition |= Q(level=level, index=index)
-    rows = LogNode.objects.filter(condition, programme_id=programme_id).values_list(
-        "level", "index", "hash"
-    )
-    return {(level, index): bytes(digest) for level, index, digest in rows}
+        if level >= STORED_LEVEL:
+            stored |= Q(level=level, index=index)
+        else:
+            low |= Q(index__gte=index << level, index__lt=(index + 1) << level)
+    nodes: dict[tuple[int, int], bytes] = {}
+    if stored:
+        rows = LogNode.objects.filter(stored, programme_id=programme_id)
+        for level, index, digest in rows.values_list("level", "index", "hash"):
+            nodes[(level, index)] = bytes(digest)
+    if low:
+        rows = LogLeaf.objects.filter(low, programme_id=programme_id)
+        leaves = {index: bytes(digest) for index, digest in rows.values_list("index", "leaf_hash")}
+        for level, index in keys:
+            if level < STORED_LEVEL:
+                first = index << level
+                nodes[(level, index)] = merkle.complete_root(
+                    [leaves[i] for i in range(first, first + (1 << level))]
+                )
+    return nodes
 
 
 def seal(programme: Programme, *, batch: int = BATCH) -> int:
@@ -50,40 +77,90 @@ def seal(programme: Programme, *, batch: int = BATCH) -> int:
         )
         if state is None:
             return 0
-        queued = list(
-            LogQueue.objects.filter(programme=programme)
-            .order_by("id")
-            .values_list("id", "transaction_id")[:batch]
-        )
-        if not queued:
+        if hashes_in_sql():
+            leaves = _append_in_sql(programme, state.size, batch)
+        else:
+            leaves = _append_in_python(programme, state.size, batch)
+        if not leaves:
             return 0
-        root = _append(programme, state, [tid for _, tid in queued])
-        for start in range(0, len(queued), 1_000):  # exact ids: a lower id may still be in flight
-            LogQueue.objects.filter(
-                id__in=[qid for qid, _ in queued[start : start + 1_000]]
-            ).delete()
+        root = _add_nodes(programme, state.size, leaves)
+        state.size += len(leaves)
         _sign(programme, state, root)
-    return len(queued)
+    return len(leaves)
 
 
-def _append(programme: Programme, state: LogState, transaction_ids: list[int]) -> bytes:
-    """Add the leaves and their new nodes; return the new root."""
-    leaves = canonical_leaves(programme.slug, transaction_ids)
-    nodes = load_nodes(programme.pk, frontier_keys(state.size))
-    get: Callable[[int, int], bytes] = lambda level, index: nodes[(level, index)]  # noqa: E731
-    new_leaves, new_nodes = [], []
-    for tid in transaction_ids:
-        digest = merkle.leaf_hash(leaves[tid])
-        for level, index, node in merkle.append_leaf(state.size, digest, get):
-            nodes[(level, index)] = node
-            new_nodes.append(LogNode(programme=programme, level=level, index=index, hash=node))
-        new_leaves.append(
-            LogLeaf(programme=programme, index=state.size, transaction_id=tid, leaf_hash=digest)
+_SEAL_SQL = (
+    hashed_leaves_sql(
+        "SELECT id AS queued, transaction_id FROM transparency_logqueue"
+        " WHERE programme_id = %(programme)s ORDER BY id LIMIT %(limit)s"
+    )
+    + """,
+    gone AS (DELETE FROM transparency_logqueue WHERE id IN (SELECT queued FROM batch)),
+    added AS (
+        INSERT INTO transparency_logleaf (programme_id, index, transaction_id, leaf_hash,
+                                          sealed_at)
+        SELECT %(programme)s, %(size)s + row_number() OVER (ORDER BY queued) - 1,
+               transaction_id, leaf_hash, now()
+        FROM hashed
+        RETURNING index, leaf_hash
+    )
+    SELECT leaf_hash FROM added ORDER BY index"""
+)
+
+
+def _append_in_sql(programme: Programme, size: int, batch: int) -> list[bytes]:
+    """One statement takes the batch off the queue (exact ids: a lower id may still be in
+    flight), hashes each transaction where it lies and appends the leaves."""
+    with connection.cursor() as cursor:
+        without_jit_or_workers(cursor)
+        cursor.execute(
+            _SEAL_SQL,
+            {"programme": programme.pk, "slug": programme.slug, "size": size, "limit": batch},
         )
-        state.size += 1
-    LogLeaf.objects.bulk_create(new_leaves, batch_size=2_000)
-    LogNode.objects.bulk_create(new_nodes, batch_size=2_000)
-    return merkle.root_hash(state.size, get)
+        return [bytes(digest) for (digest,) in cursor.fetchall()]
+
+
+def _append_in_python(programme: Programme, size: int, batch: int) -> list[bytes]:
+    queued = list(
+        LogQueue.objects.filter(programme=programme)
+        .order_by("id")
+        .values_list("id", "transaction_id")[:batch]
+    )
+    if not queued:
+        return []
+    canonical = canonical_leaves(programme.slug, [tid for _, tid in queued])
+    leaves = [merkle.leaf_hash(canonical[tid]) for _, tid in queued]
+    LogLeaf.objects.bulk_create(
+        [
+            LogLeaf(programme=programme, index=size + i, transaction_id=tid, leaf_hash=digest)
+            for i, ((_, tid), digest) in enumerate(zip(queued, leaves, strict=True))
+        ],
+        batch_size=2_000,
+    )
+    for start in range(0, len(queued), 1_000):  # exact ids: a lower id may still be in flight
+        LogQueue.objects.filter(id__in=[qid for qid, _ in queued[start : start + 1_000]]).delete()
+    return leaves
+
+
+def _add_nodes(programme: Programme, size: int, leaves: list[bytes]) -> bytes:
+    """Store the complete subtrees that the new leaves finish; return the new root."""
+    nodes = load_nodes(programme.pk, frontier_keys(size))
+
+    def get(level: int, index: int) -> bytes:
+        return nodes[(level, index)]
+
+    new: list[tuple[int, int, bytes]] = []
+    for digest in leaves:
+        for level, index, node in merkle.append_leaf(size, digest, get):
+            nodes[(level, index)] = node
+            if level >= STORED_LEVEL:
+                new.append((level, index, node))
+        size += 1
+    LogNode.objects.bulk_create(
+        [LogNode(programme=programme, level=lv, index=ix, hash=h) for lv, ix, h in new],
+        batch_size=2_000,
+    )
+    return merkle.root_hash(size, get)
 
 
 def _sign(programme: Programme, state: LogState, root: bytes) -> TreeHead:

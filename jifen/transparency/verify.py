@@ -12,20 +12,27 @@ Checks, per programme, stopping at the first discrepancy:
      postings; the lots of every wallet add up to its balance.
 """
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Max, Q
 
 from jifen.ledger import merkle, signing
 from jifen.programmes.models import Programme
 from jifen.transparency import ledger_checks
-from jifen.transparency.leaves import canonical_leaves
+from jifen.transparency.leaves import (
+    canonical_leaves,
+    hashed_leaves_sql,
+    hashes_in_sql,
+    without_jit_or_workers,
+)
 from jifen.transparency.models import LogLeaf, LogNode, LogQueue, TreeHead
-from jifen.transparency.sequencer import frontier_keys
+from jifen.transparency.sequencer import STORED_LEVEL, stored_node_count
 
-CHUNK = 5_000
+CHUNK_LEVEL = 16  # 2^16 leaves are read, rehashed and rebuilt at a time: memory stays flat
 Progress = Callable[[int, int], None]
 
 
@@ -41,14 +48,25 @@ class Report:
     queued: int
 
 
-def verify_programme(programme: Programme, *, progress: Progress | None = None) -> Report:
+def verify_programme(
+    programme: Programme, *, progress: Progress | None = None, chunk_level: int = CHUNK_LEVEL
+) -> Report:
     """Run every check on one programme. Raises Discrepancy naming the first difference."""
-    heads = _checked_heads(programme)
-    leaves = _check_leaves(programme, heads, progress or (lambda done, total: None))
-    if heads and heads[-1][1] != leaves:
-        raise Discrepancy(f"leaves {heads[-1][1]}..{leaves - 1} are not covered by a signed head")
-    queued = _check_everything_logged(programme, heads, leaves)
-    ledger_checks.check_ledger(programme, Discrepancy)
+    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        if snapshot:  # one consistent view, though the sequencer and writers go on meanwhile
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        heads = _checked_heads(programme)
+        leaves = _check_leaves(
+            programme, heads, progress or (lambda done, total: None), chunk_level
+        )
+        if heads and heads[-1][1] != leaves:
+            raise Discrepancy(
+                f"leaves {heads[-1][1]}..{leaves - 1} are not covered by a signed head"
+            )
+        queued = _check_everything_logged(programme, heads, leaves)
+        ledger_checks.check_ledger(programme, Discrepancy)
     return Report(programme.slug, leaves, len(heads), queued)
 
 
@@ -61,7 +79,7 @@ def _checked_heads(programme: Programme) -> list[tuple[int, int, bytes]]:
         .order_by("serial")
         .values_list("serial", "size", "root_hash", "timestamp_ms", "signature", "key_id")
     )
-    for serial, size, root, timestamp_ms, signature, _key_id in rows.iterator(chunk_size=CHUNK):
+    for serial, size, root, timestamp_ms, signature, _key_id in rows.iterator(chunk_size=5_000):
         expected = len(result) + 1
         if serial != expected:
             raise Discrepancy(f"signed head {expected} is missing (found head {serial})")
@@ -77,30 +95,37 @@ def _checked_heads(programme: Programme) -> list[tuple[int, int, bytes]]:
 
 
 def _check_leaves(
-    programme: Programme, heads: list[tuple[int, int, bytes]], progress: Progress
+    programme: Programme,
+    heads: list[tuple[int, int, bytes]],
+    progress: Progress,
+    chunk_level: int,
 ) -> int:
-    total = LogLeaf.objects.filter(programme=programme).count()
-    tree = _StreamingTree(programme.pk)
-    pending = [h for h in heads if h[1] > 0]
-    for chunk in _leaf_chunks(programme):
-        leaves = canonical_leaves(programme.slug, [tid for _, tid, _ in chunk])
-        for index, tid, stored in chunk:
-            if index != tree.size:
-                raise Discrepancy(f"leaf {tree.size} is missing from the log")
-            if tid not in leaves:
+    last = LogLeaf.objects.filter(programme=programme).aggregate(last=Max("index"))["last"]
+    total = 0 if last is None else last + 1
+    tree = _Tree(programme.pk, chunk_level)
+    chunk = 1 << chunk_level
+    pending = deque(h for h in heads if h[1] > 0)
+    for start in range(0, total, chunk):
+        hashes: list[bytes] = []
+        for index, stored, computed in _recomputed(programme, start, min(start + chunk, total)):
+            if index != start + len(hashes):
+                break
+            if computed is None:
                 raise Discrepancy(f"leaf {index}: its transaction is missing")
-            if merkle.leaf_hash(leaves[tid]) != stored:
+            if computed != stored:
                 raise Discrepancy(
                     f"leaf {index}: the transaction or its postings differ from what was logged"
                 )
-            tree.append(stored)
-            while pending and pending[0][1] == tree.size:
-                serial, size, root = pending.pop(0)
-                if tree.root() != root:
-                    raise Discrepancy(
-                        f"signed head {serial} (size {size}): the root differs from the leaves"
-                    )
-        tree.check_stored_nodes()
+            hashes.append(stored)
+        if len(hashes) != min(chunk, total - start):
+            raise Discrepancy(f"leaf {start + len(hashes)} is missing from the log")
+        tree.add(hashes)
+        while pending and pending[0][1] <= tree.size:
+            serial, size, root = pending.popleft()
+            if tree.root(size) != root:
+                raise Discrepancy(
+                    f"signed head {serial} (size {size}): the root differs from the leaves"
+                )
         progress(tree.size, total)
     if pending:
         raise Discrepancy(
@@ -110,65 +135,109 @@ def _check_leaves(
     return tree.size
 
 
-def _leaf_chunks(programme: Programme) -> Iterator[list[tuple[int, int, bytes]]]:
-    """(index, transaction id, leaf hash) in index order, CHUNK at a time, by keyset."""
-    after = -1
-    while True:
-        chunk = [
-            (i, t, bytes(h))
-            for i, t, h in LogLeaf.objects.filter(programme=programme, index__gt=after)
-            .order_by("index")
-            .values_list("index", "transaction_id", "leaf_hash")[:CHUNK]
-        ]
-        if not chunk:
-            return
-        yield chunk
-        after = chunk[-1][0]
+_VERIFY_SQL = (
+    hashed_leaves_sql(
+        "SELECT index, transaction_id, leaf_hash AS stored FROM transparency_logleaf"
+        " WHERE programme_id = %(programme)s AND index >= %(start)s AND index < %(end)s"
+    )
+    + " SELECT index, stored, leaf_hash FROM hashed ORDER BY index"
+)
 
 
-class _StreamingTree:
-    """Recomputes nodes as leaves stream in, keeping only the frontier, and compares the
-    nodes made by each chunk with the stored ones."""
+def _recomputed(
+    programme: Programme, start: int, end: int
+) -> Iterator[tuple[int, bytes, bytes | None]]:
+    """(index, stored leaf hash, the hash recomputed now from the transaction and posting
+    rows, or None when the transaction is gone) for the leaves in [start, end), by index."""
+    if hashes_in_sql():
+        with connection.cursor() as cursor:
+            without_jit_or_workers(cursor)
+            cursor.execute(
+                _VERIFY_SQL,
+                {"programme": programme.pk, "slug": programme.slug, "start": start, "end": end},
+            )
+            yield from cursor.fetchall()
+        return
+    rows = list(
+        LogLeaf.objects.filter(programme=programme, index__gte=start, index__lt=end)
+        .order_by("index")
+        .values_list("index", "transaction_id", "leaf_hash")
+    )
+    for first in range(0, len(rows), 5_000):
+        part = rows[first : first + 5_000]
+        canonical = canonical_leaves(programme.slug, [tid for _, tid, _ in part])
+        for index, tid, stored in part:
+            data = canonical.get(tid)
+            yield index, bytes(stored), None if data is None else merkle.leaf_hash(data)
 
-    def __init__(self, programme_id: int) -> None:
+
+class _Tree:
+    """The tree rebuilt a chunk of 2^chunk_level leaves at a time, level by level. Below
+    chunk_level only the current chunk's nodes are kept; above, a small tree whose leaves are
+    the chunks' roots. Every node a chunk completes is compared with the stored one."""
+
+    def __init__(self, programme_id: int, chunk_level: int) -> None:
+        if chunk_level < STORED_LEVEL:
+            raise ValueError("a chunk must hold whole stored nodes")
         self.programme_id = programme_id
-        self.frontier: dict[tuple[int, int], bytes] = {}
-        self.made: dict[tuple[int, int], bytes] = {}
+        self.chunk_level = chunk_level
+        self.levels: list[list[bytes]] = []
+        self.base = 0
         self.size = 0
+        self.upper: dict[tuple[int, int], bytes] = {}
+        self.chunks = 0
 
-    def append(self, leaf: bytes) -> None:
-        for level, index, digest in merkle.append_leaf(
-            self.size, leaf, lambda lv, ix: self.frontier[(lv, ix)]
-        ):
-            self.frontier[(level, index)] = digest
-            self.made[(level, index)] = digest
-        self.size += 1
-        if len(self.frontier) > 256:  # only the frontier is ever read again: drop the rest
-            self.frontier = {k: self.frontier[k] for k in frontier_keys(self.size)}
+    def add(self, hashes: list[bytes]) -> None:
+        """The next chunk's leaf hashes: 2^chunk_level of them, fewer only for the last."""
+        self.base, self.size = self.size, self.size + len(hashes)
+        self.levels = [hashes]
+        while len(self.levels[-1]) > 1:
+            self.levels.append(merkle.parents(self.levels[-1]))
+        made = {
+            (level, (self.base >> level) + offset): digest
+            for level in range(STORED_LEVEL, len(self.levels))
+            for offset, digest in enumerate(self.levels[level])
+        }
+        if len(hashes) == 1 << self.chunk_level:
+            root = self.levels[self.chunk_level][0]
+            for level, index, digest in merkle.append_leaf(
+                self.chunks, root, lambda lv, ix: self.upper[(lv, ix)]
+            ):
+                self.upper[(level, index)] = digest
+                made[(level + self.chunk_level, index)] = digest
+            self.chunks += 1
+        self._compare(made)
 
-    def root(self) -> bytes:
-        return merkle.root_hash(self.size, lambda lv, ix: self.frontier[(lv, ix)])
+    def get(self, level: int, index: int) -> bytes:
+        if level >= self.chunk_level:
+            return self.upper[(level - self.chunk_level, index)]
+        return self.levels[level][index - (self.base >> level)]
 
-    def check_stored_nodes(self) -> None:
+    def root(self, size: int) -> bytes:
+        """The root at a size within the current chunk (or at its end)."""
+        return merkle.root_hash(size, self.get)
+
+    def _compare(self, made: dict[tuple[int, int], bytes]) -> None:
         by_level: dict[int, list[int]] = {}
-        for level, index in self.made:
+        for level, index in made:
             by_level.setdefault(level, []).append(index)
         condition = Q()
         for level, indexes in by_level.items():
             condition |= Q(level=level, index__gte=min(indexes), index__lte=max(indexes))
+        if not made:
+            return
         stored = {
             (lv, ix): bytes(h)
             for lv, ix, h in LogNode.objects.filter(
                 condition, programme_id=self.programme_id
             ).values_list("level", "index", "hash")
         }
-        for key, digest in sorted(self.made.items()):
+        for key, digest in sorted(made.items()):
             if stored.get(key) != digest:
                 raise Discrepancy(f"tree node {key[0]}/{key[1]} differs from the leaves under it")
-        self.made = {}
 
     def check_node_count(self) -> None:
-        expected = 2 * self.size - bin(self.size).count("1")
+        expected = stored_node_count(self.size)
         found = LogNode.objects.filter(programme_id=self.programme_id).count()
         if found != expected:
             raise Discrepancy(
