@@ -34,8 +34,9 @@ messages: setup
 		--ignore=.venv --ignore=.tools --ignore=var --ignore=artifacts --ignore=tests
 
 bench: setup
+	@$(UV) sync --frozen --group bench --quiet
 	@for script in bench/*.py; do \
-		[ -e "$$script" ] || continue; \
+		case "$$script" in *_settings.py) continue;; esac; \
 		echo "== $$script"; $(VENV)/bin/python "$$script" || exit 1; \
 	done
 
