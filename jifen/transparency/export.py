@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 from jifen.ledger import signing
 from jifen.programmes.models import Programme
-from jifen.transparency.leaves import canonical_leaves
-from jifen.transparency.models import LogLeaf, TreeHead
+from jifen.transparency.leaves import canonical_rows
+from jifen.transparency.models import TreeHead
 
 CHUNK = 5_000
 
@@ -28,13 +28,14 @@ def bundle_heads(programme: Programme) -> list[signing.SignedTreeHead]:
 def bundle_leaves(programme: Programme, count: int) -> Iterator[tuple[int, bytes, bytes]]:
     """(index, leaf hash, canonical bytes) for leaves 0..count-1, read CHUNK at a time."""
     for start in range(0, count, CHUNK):
-        rows = list(
-            LogLeaf.objects.filter(
-                programme=programme, index__gte=start, index__lt=min(start + CHUNK, count)
-            )
-            .order_by("index")
-            .values_list("index", "transaction_id", "leaf_hash")
+        rows = canonical_rows(
+            programme.slug,
+            'SELECT "index" AS position, transaction_id, leaf_hash FROM transparency_logleaf'
+            ' WHERE programme_id = %s AND "index" >= %s AND "index" < %s',
+            [programme.pk, start, min(start + CHUNK, count)],
         )
-        canonical = canonical_leaves(programme.slug, [tid for _, tid, _ in rows])
-        for index, tid, digest in rows:
-            yield index, bytes(digest), canonical[tid]
+        for leaf in rows:
+            index, _, digest = leaf.columns
+            if leaf.data is None:
+                raise ValueError(f"leaf {index}: its transaction is missing")
+            yield index, bytes(digest), leaf.data

@@ -1,18 +1,21 @@
-"""From ledger rows to the canonical bytes a leaf hashes (see jifen/ledger/canonical.py).
+"""From ledger rows to the canonical bytes a leaf hashes (jifen/ledger/canonical.py defines
+them). The sequencer, `jifen verify` and `jifen export-log` all read leaves through here, so
+they can never disagree on one; the tests hold these bytes to `canonical_bytes`.
 
-Two implementations of the same bytes: `canonical_leaves` in Python (SQLite, the exported
-bundle, and the reference), and `hashed_leaves_sql` in PostgreSQL's own SQL, so that sealing
-and `jifen verify` hash a whole batch where the rows are instead of shipping them to Python.
-The tests hold the two to the same bytes, nasty strings included."""
+A batch takes two plain queries (transactions, then their postings) and the document is
+written straight as text: at a million leaves, the ORM and a dict per leaf would cost more
+than everything else together."""
 
 import hashlib
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 
 from django.db import connection
 
-from jifen.ledger.canonical import CanonicalTransaction, canonical_bytes
-from jifen.ledger.models import Posting, Transaction
+# The escaping json.dumps(ensure_ascii=False) itself applies to a string, quotes included.
+_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
 def actor_pseudonym(programme_slug: str, actor_id: int | None) -> str:
@@ -23,92 +26,94 @@ def actor_pseudonym(programme_slug: str, actor_id: int | None) -> str:
     return hashlib.sha256(f"jifen-actor:{programme_slug}:{actor_id}".encode()).hexdigest()[:16]
 
 
-def canonical_leaves(programme_slug: str, transaction_ids: Iterable[int]) -> dict[int, bytes]:
-    """The canonical bytes of each transaction, by id: two queries for the whole batch."""
-    ids = list(transaction_ids)
-    postings: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
-    rows = Posting.objects.filter(transaction_id__in=ids).values_list(
-        "transaction_id", "account__public_id", "asset", "amount"
-    )
-    for transaction_id, account, asset, amount in rows.iterator(chunk_size=10_000):
-        postings[transaction_id].append((account, asset, amount))
-    transactions = Transaction.objects.filter(id__in=ids).values_list(
-        "id",
-        "public_id",
-        "kind",
-        "created_at",
-        "reference",
-        "reason",
-        "actor_id",
-        "reverses__public_id",
-    )
-    return {
-        tid: canonical_bytes(
-            CanonicalTransaction(
-                programme=programme_slug,
-                id=public_id,
-                kind=kind,
-                at=created_at,
-                reference=reference or "",
-                reason=reason or "",
-                actor=actor_pseudonym(programme_slug, actor_id),
-                reverses=reverses or "",
-                postings=postings[tid],
-            )
+class Leaf(NamedTuple):
+    columns: tuple[Any, ...]  # the source row's
+    data: bytes | None  # the canonical bytes; None when the transaction is missing
+    public_id: str | None
+    balanced: bool  # whether its postings sum to zero per asset (verify checks it on the way)
+
+
+def canonical_rows(programme_slug: str, source: str, params: list[Any]) -> Iterator[Leaf]:
+    """Each row of `source` — SQL whose first two columns are `position` and
+    `transaction_id` — in position order, with its transaction's canonical bytes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.*, t.public_id, t.kind, {_utc_text()}, t.reference, t.reason, t.actor_id,"
+            " r.public_id FROM (" + source + ") s"
+            " LEFT JOIN ledger_transaction t ON t.id = s.transaction_id"
+            " LEFT JOIN ledger_transaction r ON r.id = t.reverses_id ORDER BY s.position",
+            params,
         )
-        for tid, public_id, kind, created_at, reference, reason, actor_id, reverses in transactions
-    }
+        rows = cursor.fetchall()
+        postings = _postings(cursor, [row[1] for row in rows if row[-7] is not None])
+    slug = _string(programme_slug)
+    actors: dict[int | None, str] = {}
+    for row in rows:
+        *columns, public_id, kind, at, reference, reason, actor_id, reverses = row
+        if public_id is None:
+            yield Leaf(tuple(columns), None, None, True)
+            continue
+        if actor_id not in actors:
+            actors[actor_id] = _string(actor_pseudonym(programme_slug, actor_id))
+        legs = sorted(postings.get(columns[1], ()))
+        items = ",".join(
+            f"[{_string(account)},{_string(asset)},{int(amount)}]"
+            for account, asset, amount in legs
+        )
+        sums: dict[str, int] = {}
+        for _, asset, amount in legs:
+            sums[asset] = sums.get(asset, 0) + amount
+        document = (
+            f'{{"actor":{actors[actor_id]},"at":"{at}","id":{_string(public_id)},'
+            f'"kind":{_string(kind)},"postings":[{items}],"programme":{slug},'
+            f'"reason":{_string(reason or "")},"reference":{_string(reference or "")},'
+            f'"reverses":{_string(reverses or "")},"v":1}}'
+        )
+        yield Leaf(tuple(columns), document.encode(), public_id, not any(sums.values()))
 
 
-# The same document as canonical_bytes, keys in sorted order, built by string concatenation:
-# to_json(text) escapes exactly as Python's json.dumps(ensure_ascii=False) does (\" \\ \b \f
-# \n \r \t, other control characters as \u00xx, everything else kept), and COLLATE "C" sorts
-# by code point as Python does. %(slug)s is the programme's slug.
-_DOCUMENT = """'{"actor":' || to_json(CASE WHEN t.actor_id IS NULL THEN '' ELSE
-      left(encode(sha256(convert_to('jifen-actor:' || %(slug)s || ':' || t.actor_id, 'UTF8')),
-      'hex'), 16) END)::text
-    || ',"at":"' || to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-    || '","id":' || to_json(t.public_id)::text
-    || ',"kind":' || to_json(t.kind)::text
-    || ',"postings":[' || coalesce(p.list, '')
-    || '],"programme":' || to_json(%(slug)s::text)::text
-    || ',"reason":' || to_json(coalesce(t.reason, ''))::text
-    || ',"reference":' || to_json(coalesce(t.reference, ''))::text
-    || ',"reverses":' || to_json(coalesce(r.public_id, ''))::text
-    || ',"v":1}'"""
-
-_POSTINGS = """SELECT p.transaction_id, string_agg('[' || to_json(a.public_id)::text || ','
-      || to_json(p.asset)::text || ',' || p.amount::text || ']', ','
-      ORDER BY a.public_id COLLATE "C", p.asset COLLATE "C", p.amount) AS list
-    FROM ledger_posting p JOIN ledger_account a ON a.id = p.account_id
-    WHERE p.transaction_id BETWEEN (SELECT min(transaction_id) FROM batch)
-                               AND (SELECT max(transaction_id) FROM batch)
-    GROUP BY p.transaction_id"""
+def canonical_leaves(programme_slug: str, transaction_ids: Iterable[int]) -> dict[int, bytes]:
+    """The canonical bytes of each transaction, by id (missing ones are left out)."""
+    result: dict[int, bytes] = {}
+    ids = list(transaction_ids)
+    for start in range(0, len(ids), 5_000):
+        part = ids[start : start + 5_000]
+        where, params = among(part)
+        source = (
+            f"SELECT id AS position, id AS transaction_id FROM ledger_transaction WHERE id {where}"
+        )
+        for leaf in canonical_rows(programme_slug, source, params):
+            if leaf.data is not None:
+                result[leaf.columns[1]] = leaf.data
+    return result
 
 
-def hashed_leaves_sql(batch: str) -> str:
-    """A PostgreSQL statement that hashes the leaves of a batch: `batch` is a query whose rows
-    have a `transaction_id` column (and whatever else the caller needs back); the statement
-    gives `hashed`, those rows plus `leaf_hash` (NULL when the transaction is missing), to the
-    rest of the statement, which the caller appends. Parameters: %(slug)s and the batch's."""
-    return f"""WITH batch AS MATERIALIZED ({batch}),
-    postings AS MATERIALIZED ({_POSTINGS}),
-    hashed AS (
-        SELECT batch.*, sha256('\\x00'::bytea || convert_to({_DOCUMENT}, 'UTF8')) AS leaf_hash
-        FROM batch
-        LEFT JOIN ledger_transaction t ON t.id = batch.transaction_id
-        LEFT JOIN ledger_transaction r ON r.id = t.reverses_id
-        LEFT JOIN postings p ON p.transaction_id = t.id
-    )"""
+def _postings(cursor, ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:  # type: ignore[no-untyped-def]
+    postings: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    if not ids:
+        return postings
+    where, params = among(ids)
+    cursor.execute(
+        "SELECT p.transaction_id, a.public_id, p.asset, p.amount FROM ledger_posting p"
+        " JOIN ledger_account a ON a.id = p.account_id"
+        f" WHERE p.transaction_id BETWEEN %s AND %s AND p.transaction_id {where}",
+        [min(ids), max(ids), *params],
+    )
+    for row in cursor.fetchall():
+        postings[row[0]].append(row[1:])
+    return postings
 
 
-def hashes_in_sql() -> bool:
-    """Whether this database hashes leaves itself (PostgreSQL) or leaves it to Python."""
-    return connection.vendor == "postgresql"
+def among(ids: list[int]) -> tuple[str, list[Any]]:
+    """`IN` for a list of ids: one array parameter on PostgreSQL, placeholders elsewhere."""
+    if connection.vendor == "postgresql":  # as array text: faster to build than a list param
+        return "= ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
+    return "IN (" + ",".join(["%s"] * len(ids)) + ")", list(ids)
 
 
-def without_jit_or_workers(cursor) -> None:  # type: ignore[no-untyped-def]
-    """For the rest of the database transaction: a batch of leaves is one big sort and scan,
-    which JIT compilation and parallel workers only slow down on a small machine."""
-    cursor.execute("SET LOCAL jit = off")
-    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+def _utc_text() -> str:
+    """SQL for t.created_at as the document writes it: 2026-11-22T09:30:00.123456Z. SQLite
+    holds it as text in UTC, without the fraction when it is .000000."""
+    if connection.vendor == "postgresql":
+        return """to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    return "replace(substr(t.created_at || '.000000', 1, 26), ' ', 'T') || 'Z'"

@@ -5,21 +5,24 @@ from django.db.models.functions import Coalesce
 
 from jifen.ledger.models import WALLETS, Account, Lot, Posting
 from jifen.programmes.models import Programme
+from jifen.transparency.models import LogQueue
 
 
 def check_ledger(programme: Programme, fail: type[Exception]) -> None:
-    """Every transaction balances per asset; every stored balance equals its postings; the
-    lots of every wallet add up to its balance. Raises `fail` naming the first difference."""
-    unbalanced = (
-        Posting.objects.filter(transaction__programme=programme)
-        .values("transaction__public_id", "asset")
+    """Every transaction waiting for the log balances per asset (verify checks the logged
+    ones as it rehashes them); every stored balance equals its postings; the lots of every
+    wallet add up to its balance. Raises `fail` naming the first difference."""
+    unbalanced = sorted(  # from the queue (small), never by scanning every posting
+        Posting.objects.filter(
+            transaction_id__in=LogQueue.objects.filter(programme=programme).values("transaction_id")
+        )
+        .values("transaction_id", "asset")
         .annotate(total=Sum("amount"))
         .exclude(total=0)
-        .order_by("transaction__public_id")
-        .first()
+        .values_list("transaction__public_id", flat=True)
     )
     if unbalanced:
-        raise fail(f"transaction {unbalanced['transaction__public_id']} does not balance")
+        raise fail(f"transaction {unbalanced[0]} does not balance")
     wrong, posted = _first_off(
         Account.objects.filter(programme=programme, is_bounded=True), Posting, "amount"
     )

@@ -16,12 +16,7 @@ from django.db.models import Q
 
 from jifen.ledger import merkle, signing
 from jifen.programmes.models import Programme
-from jifen.transparency.leaves import (
-    canonical_leaves,
-    hashed_leaves_sql,
-    hashes_in_sql,
-    without_jit_or_workers,
-)
+from jifen.transparency.leaves import among, canonical_rows
 from jifen.transparency.models import LogLeaf, LogNode, LogQueue, LogState, TreeHead
 
 BATCH = 20_000
@@ -77,10 +72,7 @@ def seal(programme: Programme, *, batch: int = BATCH) -> int:
         )
         if state is None:
             return 0
-        if hashes_in_sql():
-            leaves = _append_in_sql(programme, state.size, batch)
-        else:
-            leaves = _append_in_python(programme, state.size, batch)
+        leaves = _append(programme, state.size, batch)
         if not leaves:
             return 0
         root = _add_nodes(programme, state.size, leaves)
@@ -89,56 +81,38 @@ def seal(programme: Programme, *, batch: int = BATCH) -> int:
     return len(leaves)
 
 
-_SEAL_SQL = (
-    hashed_leaves_sql(
-        "SELECT id AS queued, transaction_id FROM transparency_logqueue"
-        " WHERE programme_id = %(programme)s ORDER BY id LIMIT %(limit)s"
-    )
-    + """,
-    gone AS (DELETE FROM transparency_logqueue WHERE id IN (SELECT queued FROM batch)),
-    added AS (
-        INSERT INTO transparency_logleaf (programme_id, index, transaction_id, leaf_hash,
-                                          sealed_at)
-        SELECT %(programme)s, %(size)s + row_number() OVER (ORDER BY queued) - 1,
-               transaction_id, leaf_hash, now()
-        FROM hashed
-        RETURNING index, leaf_hash
-    )
-    SELECT leaf_hash FROM added ORDER BY index"""
-)
-
-
-def _append_in_sql(programme: Programme, size: int, batch: int) -> list[bytes]:
-    """One statement takes the batch off the queue (exact ids: a lower id may still be in
-    flight), hashes each transaction where it lies and appends the leaves."""
-    with connection.cursor() as cursor:
-        without_jit_or_workers(cursor)
-        cursor.execute(
-            _SEAL_SQL,
-            {"programme": programme.pk, "slug": programme.slug, "size": size, "limit": batch},
+def _append(programme: Programme, size: int, batch: int) -> list[bytes]:
+    """Take up to `batch` transactions off the queue (by their exact ids: a lower id may still
+    be in flight) and append them as leaves; return their hashes."""
+    rows = list(
+        canonical_rows(
+            programme.slug,
+            "SELECT id AS position, transaction_id FROM transparency_logqueue"
+            " WHERE programme_id = %s ORDER BY id LIMIT %s",
+            [programme.pk, batch],
         )
-        return [bytes(digest) for (digest,) in cursor.fetchall()]
-
-
-def _append_in_python(programme: Programme, size: int, batch: int) -> list[bytes]:
-    queued = list(
-        LogQueue.objects.filter(programme=programme)
-        .order_by("id")
-        .values_list("id", "transaction_id")[:batch]
     )
-    if not queued:
+    if not rows:
         return []
-    canonical = canonical_leaves(programme.slug, [tid for _, tid in queued])
-    leaves = [merkle.leaf_hash(canonical[tid]) for _, tid in queued]
-    LogLeaf.objects.bulk_create(
-        [
-            LogLeaf(programme=programme, index=size + i, transaction_id=tid, leaf_hash=digest)
-            for i, ((_, tid), digest) in enumerate(zip(queued, leaves, strict=True))
-        ],
-        batch_size=2_000,
-    )
-    for start in range(0, len(queued), 1_000):  # exact ids: a lower id may still be in flight
-        LogQueue.objects.filter(id__in=[qid for qid, _ in queued[start : start + 1_000]]).delete()
+    queued = [leaf.columns[0] for leaf in rows]
+    transaction_ids = [leaf.columns[1] for leaf in rows]
+    leaves = [merkle.leaf_hash(leaf.data) for leaf in rows]  # type: ignore[arg-type]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "INSERT INTO transparency_logleaf (programme_id, index, transaction_id,"
+                " leaf_hash, sealed_at) SELECT %s, %s + n - 1, tid, digest, now()"
+                " FROM unnest(%s::bigint[], %s::bytea[]) WITH ORDINALITY AS u(tid, digest, n)",
+                [programme.pk, size, transaction_ids, leaves],
+            )
+        else:
+            LogLeaf.objects.bulk_create(
+                LogLeaf(programme=programme, index=size + i, transaction_id=tid, leaf_hash=digest)
+                for i, (tid, digest) in enumerate(zip(transaction_ids, leaves, strict=True))
+            )
+        for start in range(0, len(queued), 5_000):
+            where, params = among(queued[start : start + 5_000])
+            cursor.execute(f"DELETE FROM transparency_logqueue WHERE id {where}", params)
     return leaves
 
 

@@ -23,12 +23,7 @@ from django.db.models import Max, Q
 from jifen.ledger import merkle, signing
 from jifen.programmes.models import Programme
 from jifen.transparency import ledger_checks
-from jifen.transparency.leaves import (
-    canonical_leaves,
-    hashed_leaves_sql,
-    hashes_in_sql,
-    without_jit_or_workers,
-)
+from jifen.transparency.leaves import canonical_rows
 from jifen.transparency.models import LogLeaf, LogNode, LogQueue, TreeHead
 from jifen.transparency.sequencer import STORED_LEVEL, stored_node_count
 
@@ -66,7 +61,7 @@ def verify_programme(
                 f"leaves {heads[-1][1]}..{leaves - 1} are not covered by a signed head"
             )
         queued = _check_everything_logged(programme, heads, leaves)
-        ledger_checks.check_ledger(programme, Discrepancy)
+        ledger_checks.check_ledger(programme, Discrepancy)  # logged ones balanced: checked above
     return Report(programme.slug, leaves, len(heads), queued)
 
 
@@ -107,7 +102,8 @@ def _check_leaves(
     pending = deque(h for h in heads if h[1] > 0)
     for start in range(0, total, chunk):
         hashes: list[bytes] = []
-        for index, stored, computed in _recomputed(programme, start, min(start + chunk, total)):
+        leaves = _recomputed(programme, start, min(start + chunk, total))
+        for index, stored, computed, unbalanced in leaves:
             if index != start + len(hashes):
                 break
             if computed is None:
@@ -116,6 +112,8 @@ def _check_leaves(
                 raise Discrepancy(
                     f"leaf {index}: the transaction or its postings differ from what was logged"
                 )
+            if unbalanced:
+                raise Discrepancy(f"transaction {unbalanced} does not balance")
             hashes.append(stored)
         if len(hashes) != min(chunk, total - start):
             raise Discrepancy(f"leaf {start + len(hashes)} is missing from the log")
@@ -135,40 +133,22 @@ def _check_leaves(
     return tree.size
 
 
-_VERIFY_SQL = (
-    hashed_leaves_sql(
-        "SELECT index, transaction_id, leaf_hash AS stored FROM transparency_logleaf"
-        " WHERE programme_id = %(programme)s AND index >= %(start)s AND index < %(end)s"
-    )
-    + " SELECT index, stored, leaf_hash FROM hashed ORDER BY index"
-)
-
-
 def _recomputed(
     programme: Programme, start: int, end: int
-) -> Iterator[tuple[int, bytes, bytes | None]]:
+) -> Iterator[tuple[int, bytes, bytes | None, str | None]]:
     """(index, stored leaf hash, the hash recomputed now from the transaction and posting
-    rows, or None when the transaction is gone) for the leaves in [start, end), by index."""
-    if hashes_in_sql():
-        with connection.cursor() as cursor:
-            without_jit_or_workers(cursor)
-            cursor.execute(
-                _VERIFY_SQL,
-                {"programme": programme.pk, "slug": programme.slug, "start": start, "end": end},
-            )
-            yield from cursor.fetchall()
-        return
-    rows = list(
-        LogLeaf.objects.filter(programme=programme, index__gte=start, index__lt=end)
-        .order_by("index")
-        .values_list("index", "transaction_id", "leaf_hash")
+    rows or None when the transaction is gone, the transaction's public id if its postings
+    do not balance) for the leaves in [start, end), by index."""
+    rows = canonical_rows(
+        programme.slug,
+        'SELECT "index" AS position, transaction_id, leaf_hash FROM transparency_logleaf'
+        ' WHERE programme_id = %s AND "index" >= %s AND "index" < %s',
+        [programme.pk, start, end],
     )
-    for first in range(0, len(rows), 5_000):
-        part = rows[first : first + 5_000]
-        canonical = canonical_leaves(programme.slug, [tid for _, tid, _ in part])
-        for index, tid, stored in part:
-            data = canonical.get(tid)
-            yield index, bytes(stored), None if data is None else merkle.leaf_hash(data)
+    for leaf in rows:
+        index, _, stored = leaf.columns
+        computed = None if leaf.data is None else merkle.leaf_hash(leaf.data)
+        yield index, bytes(stored), computed, None if leaf.balanced else leaf.public_id
 
 
 class _Tree:

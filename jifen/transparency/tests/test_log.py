@@ -189,3 +189,27 @@ def test_the_exported_bundle_verifies_offline(history, tmp_path):
         [sys.executable, str(tool), str(bundle)], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def unbalanced_transaction(member):
+    """Written by a faulty program with SQL access, through no service: one leg only."""
+    from jifen.ledger.accounts import wallet_of
+
+    tx = Transaction.objects.create(programme=member.programme, kind="adjust", reason="one leg")
+    sql(
+        "INSERT INTO ledger_posting (transaction_id, account_id, asset, amount) "
+        "VALUES (%s, %s, 'points', 5)",
+        [tx.pk, wallet_of(member).pk],
+    )
+    return tx
+
+
+def test_a_logged_transaction_that_does_not_balance_is_found(history, member):
+    tx = unbalanced_transaction(member)
+    seal_all()
+    assert failure(history) == f"transaction {tx.public_id} does not balance"
+
+
+def test_a_queued_transaction_that_does_not_balance_is_found(history, member):
+    tx = unbalanced_transaction(member)
+    assert failure(history) == f"transaction {tx.public_id} does not balance"
