@@ -2,19 +2,27 @@
 transaction per member, written with a handful of set-based statements."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from jifen.accounts.models import User
 from jifen.ledger import errors, rules
 from jifen.ledger.accounts import member_accounts_for, policy_of, system_account, wallets_for
-from jifen.ledger.bulk import add_to_columns, insert_select, new_public_ids
+from jifen.ledger.bulk import (
+    add_to_columns,
+    insert_postings_and_lots,
+    insert_select,
+    new_public_ids,
+    points_accounts,
+    saved_instances,
+)
 from jifen.ledger.limits import take
-from jifen.ledger.models import AccountKind, Transaction, TransactionKind
+from jifen.ledger.models import AccountKind, LedgerPolicy, Transaction, TransactionKind
 from jifen.ledger.services import AwardResult, _active, _check, once, request_hash
 from jifen.lib import clock
 from jifen.lib.errors import DomainError
-from jifen.programmes.models import Community, Member, Programme
+from jifen.programmes.models import Community, Member, Programme, ProgrammeWalletLevel
 
 
 def bulk_award(
@@ -48,19 +56,27 @@ def bulk_award(
     )
 
 
+@dataclass(frozen=True)
+class _Wallet:
+    id: int
+    own: bool  # the member's own account (else their household's)
+    balance: int  # before this award
+
+
 def _bulk(programme, awards, reason, actor, key, digest):  # type: ignore[no-untyped-def]
     now = clock.now()
-    granted = _granted(programme, awards, now)
+    policy = policy_of(programme)
+    granted = _granted(programme, policy, awards, now)
     members = [m for m, _ in awards]
-    wallets = wallets_for(members)
+    wallets = _wallets(members)
     live = [(m, g) for (m, _), (g, _) in zip(awards, granted, strict=True) if g > 0]
     txs = _transactions(programme, live, reason, actor, key, digest, now)
     balances = _balances(wallets, live)
-    _postings_and_lots(programme, live, txs, wallets, balances, now)
-    households = [(m, g) for m, g in live if wallets[m.pk].kind != AccountKind.MEMBER]
+    _postings_and_lots(programme, policy, live, txs, wallets, balances, now)
+    households = [(m, g) for m, g in live if not wallets[m.pk].own]
     if households:  # lifetime is kept on the member's own account, not the household's
-        own = member_accounts_for([m for m, _ in households])
-        add_to_columns(["lifetime_earned"], _sum_by((own[m.pk].pk, g) for m, g in households))
+        own = _own_accounts([m for m, _ in households])
+        add_to_columns(["lifetime_earned"], _sum_by((own[m.pk], g) for m, g in households))
     done = {m.pk: (tx, after) for (m, _), tx, after in zip(live, txs, balances, strict=True)}
     return [
         AwardResult(done[m.pk][0], a, g, done[m.pk][1], capped)
@@ -70,14 +86,41 @@ def _bulk(programme, awards, reason, actor, key, digest):  # type: ignore[no-unt
     ]
 
 
+def _wallets(members: list[Member]) -> dict[int, _Wallet]:
+    """Each member's wallet (by member id), opening missing ones in one statement. On
+    PostgreSQL they are locked, and no Account instance is made."""
+    if connection.vendor != "postgresql" or not members:
+        return {
+            pk: _Wallet(a.pk, a.kind == AccountKind.MEMBER, a.balance)
+            for pk, a in wallets_for(members).items()
+        }
+    by_household = members[0].programme.wallet_level == ProgrammeWalletLevel.HOUSEHOLD
+    owner = {
+        m.pk: (
+            ("household", m.household_id) if by_household and m.household_id else ("member", m.pk)
+        )
+        for m in members
+    }
+    found = points_accounts(members[0].programme_id, set(owner.values()))
+    return {
+        pk: _Wallet(found[key][0], key[0] == "member", found[key][1]) for pk, key in owner.items()
+    }
+
+
+def _own_accounts(members: list[Member]) -> dict[int, int]:
+    """The id of each member's own account (where lifetime earnings are kept)."""
+    if connection.vendor != "postgresql":
+        return {pk: a.pk for pk, a in member_accounts_for(members).items()}
+    found = points_accounts(members[0].programme_id, {("member", m.pk) for m in members})
+    return {m.pk: found[("member", m.pk)][0] for m in members}
+
+
 def _transactions(programme, live, reason, actor, key, digest, now) -> list[Transaction]:  # type: ignore[no-untyped-def]
-    """One award transaction per member, in one statement per batch; returned unsaved-looking
-    instances carry what callers read (public id, member, time)."""
+    """One award transaction per member, written by one statement (per batch on SQLite);
+    returns instances carrying what callers read (public id, member, time)."""
     ids = new_public_ids(len(live))
-    rows = [
-        [pid, m.pk, f"{key}#{i}" if key else None]
-        for i, (pid, (m, _)) in enumerate(zip(ids, live, strict=True))
-    ]
+    keys = [f"{key}#{i}" if key else None for i in range(len(live))]
+    rows = [[pid, m.pk, k] for pid, (m, _), k in zip(ids, live, keys, strict=True)]
     constants = {
         "programme_id": programme.pk,
         "kind": TransactionKind.AWARD.value,
@@ -89,28 +132,37 @@ def _transactions(programme, live, reason, actor, key, digest, now) -> list[Tran
     }
     varying = [("public_id", "text"), ("member_id", "bigint"), ("idempotency_key", "text")]
     saved = dict(insert_select("ledger_transaction", constants, varying, rows, "public_id, id"))
-    return [
-        Transaction(
-            id=saved[pid],
-            public_id=pid,
-            programme=programme,
-            member=m,
-            kind="award",
-            reason=reason,
-            actor=actor,
-            created_at=now,
-            request_hash=digest,
-        )
-        for pid, (m, _) in zip(ids, live, strict=True)
-    ]
+    template = Transaction(
+        programme=programme,
+        kind=TransactionKind.AWARD,
+        reason=reason,
+        actor=actor,
+        request_hash=digest,
+        created_at=now,
+    )
+    txs = saved_instances(
+        template,
+        [
+            {"id": saved[pid], "public_id": pid, "member_id": m.pk, "idempotency_key": k}
+            for pid, (m, _), k in zip(ids, live, keys, strict=True)
+        ],
+    )
+    member = Transaction._meta.get_field("member")
+    for tx, (m, _) in zip(txs, live, strict=True):
+        member.set_cached_value(tx, m)  # type: ignore[union-attr]
+    return txs
 
 
-def _postings_and_lots(programme, live, txs, wallets, balances, now) -> None:  # type: ignore[no-untyped-def]
+def _postings_and_lots(programme, policy, live, txs, wallets, balances, now) -> None:  # type: ignore[no-untyped-def]
     issuance = _issuance_accounts(programme, {m.community_id for m, _ in live})
     rows = []
     for (m, g), tx, after in zip(live, txs, balances, strict=True):
         rows.append([tx.pk, issuance[m.community_id], -g, None])
-        rows.append([tx.pk, wallets[m.pk].pk, g, after])
+        rows.append([tx.pk, wallets[m.pk].id, g, after])
+    expires = rules.expiry_for(policy, now)
+    if connection.vendor == "postgresql":
+        insert_postings_and_lots(rows, expires)
+        return
     varying = [
         ("transaction_id", "bigint"),
         ("account_id", "bigint"),
@@ -120,7 +172,7 @@ def _postings_and_lots(programme, live, txs, wallets, balances, now) -> None:  #
     credits = insert_select(
         "ledger_posting", {"asset": "points"}, varying, rows, "id, account_id, amount"
     )
-    expires = rules.expiry_for(policy_of(programme), now)
+    # A lot for each credit, with the account and amount of that very posting.
     lots = [
         [account, posting, amount, amount] for posting, account, amount in credits if amount > 0
     ]
@@ -138,10 +190,11 @@ def _issuance_accounts(programme: Programme, community_ids: set[int]) -> dict[in
     return {c.pk: system_account(c, AccountKind.ISSUANCE).pk for c in communities}
 
 
-def _granted(programme: Programme, awards, now) -> list[tuple[int, str | None]]:  # type: ignore[no-untyped-def]
+def _granted(
+    programme: Programme, policy: LedgerPolicy, awards, now
+) -> list[tuple[int, str | None]]:  # type: ignore[no-untyped-def]
     """What each member may receive under the caps (one counter move per member: the slow
     part, so a programme without caps skips it)."""
-    policy = policy_of(programme)
     if not policy.caps and not policy.quotas_enabled:
         return [(a, None) for _, a in awards]
     granted = []
@@ -161,20 +214,19 @@ def _granted(programme: Programme, awards, now) -> list[tuple[int, str | None]]:
     return granted
 
 
-def _balances(wallets, live) -> list[int]:  # type: ignore[no-untyped-def]
-    """Credit every wallet in one statement per batch; return each posting's balance_after
-    (several members may share a household wallet: their postings follow one another)."""
-    own = {wallets[m.pk].pk for m, _ in live if wallets[m.pk].kind == AccountKind.MEMBER}
-    totals = _sum_by((wallets[m.pk].pk, g) for m, g in live if wallets[m.pk].pk in own)
-    new = add_to_columns(["balance", "lifetime_earned"], totals) if totals else {}
-    shared = _sum_by((wallets[m.pk].pk, g) for m, g in live if wallets[m.pk].pk not in own)
+def _balances(wallets: dict[int, _Wallet], live) -> list[int]:  # type: ignore[no-untyped-def]
+    """Credit every wallet in one statement (per batch on SQLite); return each posting's
+    balance_after (several members may share a household wallet: their postings follow one
+    another)."""
+    own = _sum_by((wallets[m.pk].id, g) for m, g in live if wallets[m.pk].own)
+    new = add_to_columns(["balance", "lifetime_earned"], own) if own else {}
+    shared = _sum_by((wallets[m.pk].id, g) for m, g in live if not wallets[m.pk].own)
     new |= add_to_columns(["balance"], shared) if shared else {}
-    totals |= shared
-    running = {wallet_id: new[wallet_id] - total for wallet_id, total in totals.items()}
+    running = {wallet_id: new[wallet_id] - total for wallet_id, total in (own | shared).items()}
     after = []
     for m, g in live:
-        running[wallets[m.pk].pk] += g
-        after.append(running[wallets[m.pk].pk])
+        running[wallets[m.pk].id] += g
+        after.append(running[wallets[m.pk].id])
     return after
 
 

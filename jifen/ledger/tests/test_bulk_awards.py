@@ -1,0 +1,167 @@
+"""Bulk awards write with a few set-based statements (arrays on PostgreSQL, JSON on SQLite):
+every row must still land on the right member, wallet, balance and lot."""
+
+import pytest
+from django.db.models import Sum
+
+from jifen.ledger import errors
+from jifen.ledger.bulk import array_literal, new_public_ids
+from jifen.ledger.bulk_award import bulk_award
+from jifen.ledger.models import Account, AccountKind, Counter, Lot, Posting, Transaction
+from jifen.ledger.queries import summary_of
+from jifen.ledger.services import award_points
+from jifen.ledger.tests.helpers import ledger_state
+from jifen.lib.ids import _ALPHABET
+from jifen.programmes.models import MemberStatus, ProgrammeWalletLevel
+from jifen.testing import make_household, make_member
+from jifen.transparency.models import LogQueue
+
+
+def books_are_right() -> None:
+    for total in Posting.objects.values("transaction").annotate(t=Sum("amount")):
+        assert total["t"] == 0
+    for account in Account.objects.filter(kind__in=[AccountKind.MEMBER, AccountKind.HOUSEHOLD]):
+        postings = account.postings.order_by("id")
+        assert account.balance == sum(p.amount for p in postings)
+        running = 0
+        for posting in postings:
+            running += posting.amount
+            assert posting.balance_after == running
+        lots = Lot.objects.filter(account=account).aggregate(t=Sum("remaining"))["t"] or 0
+        assert lots == account.balance
+
+
+def test_it_maps_each_transaction_to_its_member_when_members_come_out_of_id_order(community):
+    people = [make_member(community=community) for _ in range(6)]
+    shuffled = [people[i] for i in (4, 0, 5, 2, 1, 3)]
+    award_points(member=people[2], amount=7, reason="before")
+    results = bulk_award(
+        programme=community.programme,
+        reason="清洁",
+        awards=[(m, 10 + i) for i, m in enumerate(shuffled)],
+    )
+    for i, (m, r) in enumerate(zip(shuffled, results, strict=True)):
+        saved = Transaction.objects.get(pk=r.transaction.pk)
+        assert (saved.member_id, saved.public_id) == (m.pk, r.transaction.public_id)
+        assert r.transaction.member == m
+        assert saved.postings.get(amount__gt=0).account == Account.objects.get(member=m)
+        assert r.awarded == 10 + i
+        assert r.balance == summary_of(m).balance == 10 + i + (7 if m == people[2] else 0)
+    ids = [r.transaction.pk for r in results]
+    assert ids == sorted(ids)  # transactions are written in the order of the awards
+    assert LogQueue.objects.filter(transaction_id__in=ids).count() == 6
+    books_are_right()
+
+
+def test_it_opens_the_wallets_that_are_missing_and_credits_the_others(community):
+    old, new = make_member(community=community), make_member(community=community)
+    award_points(member=old, amount=3, reason="before")
+    results = bulk_award(programme=community.programme, reason="x", awards=[(new, 4), (old, 5)])
+    assert [(r.awarded, r.balance) for r in results] == [(4, 4), (5, 8)]
+    assert Account.objects.filter(kind=AccountKind.MEMBER).count() == 2
+    assert summary_of(new).lifetime_earned == 4 and summary_of(old).lifetime_earned == 8
+    books_are_right()
+
+
+def test_it_credits_a_shared_household_wallet_once_per_member_in_turn(programme, community):
+    programme.wallet_level = ProgrammeWalletLevel.HOUSEHOLD
+    programme.save()
+    home = make_household(community=community)
+    a, b = (make_member(community=community, household=home) for _ in range(2))
+    alone = make_member(community=community)
+    award_points(member=b, amount=2, reason="before")
+    results = bulk_award(programme=programme, reason="x", awards=[(a, 5), (alone, 1), (b, 3)])
+    assert [r.balance for r in results] == [7, 1, 10]
+    assert Account.objects.get(kind=AccountKind.HOUSEHOLD).balance == 10
+    assert [summary_of(m).lifetime_earned for m in (a, b, alone)] == [5, 5, 1]
+    books_are_right()
+
+
+def test_a_cap_truncates_some_members_inside_a_bulk_award(member, neighbour, policy):
+    policy.caps = [{"scope": "member", "period": "day", "limit": 8}]
+    policy.save()
+    award_points(member=member, amount=6, reason="before")
+    results = bulk_award(
+        programme=member.programme, reason="x", awards=[(member, 5), (neighbour, 5)]
+    )
+    assert [(r.awarded, r.truncated_by) for r in results] == [(2, "cap_reached"), (5, None)]
+    assert sorted(Counter.objects.values_list("used", flat=True)) == [5, 8]
+    assert [summary_of(m).balance for m in (member, neighbour)] == [8, 5]
+    books_are_right()
+
+
+def test_a_member_capped_to_nothing_gets_no_transaction(member, neighbour, policy):
+    policy.caps = [{"scope": "member", "period": "day", "limit": 4}]
+    policy.when_capped = "refuse"
+    policy.save()
+    results = bulk_award(
+        programme=member.programme, reason="x", awards=[(member, 5), (neighbour, 3)]
+    )
+    assert [(r.awarded, r.truncated_by) for r in results] == [(0, "cap_reached"), (3, None)]
+    assert results[0].transaction is None and results[0].balance == 0
+    assert Transaction.objects.count() == 1
+    books_are_right()
+
+
+def test_a_replay_with_the_same_key_writes_nothing_and_returns_the_same_transactions(
+    member, neighbour
+):
+    key = 'close,"7"{a}\\b NULL'  # every character an array literal has to quote
+    first = bulk_award(
+        programme=member.programme,
+        reason="x",
+        idempotency_key=key,
+        awards=[(neighbour, 2), (member, 3)],
+    )
+    assert sorted(Transaction.objects.values_list("idempotency_key", flat=True)) == [
+        f"{key}#0",
+        f"{key}#1",
+    ]
+    before = ledger_state()
+    again = bulk_award(
+        programme=member.programme,
+        reason="x",
+        idempotency_key=key,
+        awards=[(neighbour, 2), (member, 3)],
+    )
+    assert [r.transaction.pk for r in again] == [r.transaction.pk for r in first]
+    assert [(r.awarded, r.balance) for r in again] == [(2, 2), (3, 3)]
+    assert ledger_state() == before
+    with pytest.raises(errors.IdempotencyConflict):
+        bulk_award(
+            programme=member.programme,
+            reason="x",
+            idempotency_key=key,
+            awards=[(neighbour, 2), (member, 4)],
+        )
+
+
+def test_an_inactive_member_anywhere_in_the_list_changes_nothing(community, member):
+    others = [make_member(community=community) for _ in range(3)]
+    others[2].status = MemberStatus.LEFT
+    before = ledger_state()
+    with pytest.raises(errors.InactiveMember):
+        bulk_award(
+            programme=member.programme,
+            reason="x",
+            awards=[(member, 1), *((m, 1) for m in others)],
+        )
+    assert ledger_state() == before
+
+
+def test_public_ids_use_the_whole_alphabet_and_nothing_else():
+    ids = new_public_ids(2000)
+    assert len(set(ids)) == 2000 and {len(i) for i in ids} == {16}
+    assert set("".join(ids)) == set(_ALPHABET)
+
+
+def test_array_literals_quote_what_postgresql_would_misread():
+    assert array_literal([1, None, -3]) == "{1,NULL,-3}"
+    assert array_literal(['a,"b"', "NULL", "c\\"]) == '{"a,\\"b\\"","NULL","c\\\\"}'
+    with pytest.raises(TypeError):
+        array_literal([True])
+
+
+def test_an_empty_list_awards_nobody(programme):
+    assert bulk_award(programme=programme, reason="x", awards=[]) == []
+    assert Transaction.objects.count() == 0
