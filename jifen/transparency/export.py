@@ -30,8 +30,8 @@ def bundle_leaves(programme: Programme, count: int) -> Iterator[tuple[int, bytes
     for start in range(0, count, CHUNK):
         rows = canonical_rows(
             programme.slug,
-            'SELECT "index" AS position, transaction_id, leaf_hash FROM transparency_logleaf'
-            ' WHERE programme_id = %s AND "index" >= %s AND "index" < %s',
+            'SELECT "index", transaction_id, leaf_hash FROM transparency_logleaf'
+            ' WHERE programme_id = %s AND "index" >= %s AND "index" < %s ORDER BY "index"',
             [programme.pk, start, min(start + CHUNK, count)],
         )
         for leaf in rows:

@@ -14,6 +14,8 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
+from jifen.ledger.bulk import array_literal
+
 # The escaping json.dumps(ensure_ascii=False) itself applies to a string, quotes included.
 _string = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
@@ -34,25 +36,22 @@ class Leaf(NamedTuple):
 
 
 def canonical_rows(programme_slug: str, source: str, params: list[Any]) -> Iterator[Leaf]:
-    """Each row of `source` — SQL whose first two columns are `position` and
-    `transaction_id` — in position order, with its transaction's canonical bytes."""
+    """Each row of `source` — SQL whose second column is a transaction id — in its order,
+    with that transaction's canonical bytes. Three range scans, whatever the batch size:
+    the rows, their transactions, their postings."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.*, t.public_id, t.kind, {_utc_text()}, t.reference, t.reason, t.actor_id,"
-            " r.public_id FROM (" + source + ") s"
-            " LEFT JOIN ledger_transaction t ON t.id = s.transaction_id"
-            " LEFT JOIN ledger_transaction r ON r.id = t.reverses_id ORDER BY s.position",
-            params,
-        )
+        cursor.execute(source, params)
         rows = cursor.fetchall()
-        postings = _postings(cursor, [row[1] for row in rows if row[-7] is not None])
+        transactions = _transactions(cursor, [row[1] for row in rows])
+        postings = _postings(cursor, list(transactions))
     slug = _string(programme_slug)
     actors: dict[int | None, str] = {}
-    for row in rows:
-        *columns, public_id, kind, at, reference, reason, actor_id, reverses = row
-        if public_id is None:
-            yield Leaf(tuple(columns), None, None, True)
+    for columns in rows:
+        found = transactions.get(columns[1])
+        if found is None:
+            yield Leaf(columns, None, None, True)
             continue
+        public_id, kind, at, reference, reason, actor_id, reverses = found
         if actor_id not in actors:
             actors[actor_id] = _string(actor_pseudonym(programme_slug, actor_id))
         legs = sorted(postings.get(columns[1], ()))
@@ -69,7 +68,7 @@ def canonical_rows(programme_slug: str, source: str, params: list[Any]) -> Itera
             f'"reason":{_string(reason or "")},"reference":{_string(reference or "")},'
             f'"reverses":{_string(reverses or "")},"v":1}}'
         )
-        yield Leaf(tuple(columns), document.encode(), public_id, not any(sums.values()))
+        yield Leaf(columns, document.encode(), public_id, not any(sums.values()))
 
 
 def canonical_leaves(programme_slug: str, transaction_ids: Iterable[int]) -> dict[int, bytes]:
@@ -79,13 +78,25 @@ def canonical_leaves(programme_slug: str, transaction_ids: Iterable[int]) -> dic
     for start in range(0, len(ids), 5_000):
         part = ids[start : start + 5_000]
         where, params = among(part)
-        source = (
-            f"SELECT id AS position, id AS transaction_id FROM ledger_transaction WHERE id {where}"
-        )
+        source = f"SELECT id, id FROM ledger_transaction WHERE id {where} ORDER BY id"
         for leaf in canonical_rows(programme_slug, source, params):
             if leaf.data is not None:
                 result[leaf.columns[1]] = leaf.data
     return result
+
+
+def _transactions(cursor, ids: list[int]) -> dict[int, tuple[Any, ...]]:  # type: ignore[no-untyped-def]
+    if not ids:
+        return {}
+    where, params = among(ids)
+    cursor.execute(
+        f"SELECT t.id, t.public_id, t.kind, {_utc_text()}, t.reference, t.reason, t.actor_id,"
+        " r.public_id FROM ledger_transaction t"
+        " LEFT JOIN ledger_transaction r ON r.id = t.reverses_id"
+        f" WHERE t.id BETWEEN %s AND %s AND t.id {where}",
+        [min(ids), max(ids), *params],
+    )
+    return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
 def _postings(cursor, ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:  # type: ignore[no-untyped-def]
@@ -106,8 +117,8 @@ def _postings(cursor, ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:  # ty
 
 def among(ids: list[int]) -> tuple[str, list[Any]]:
     """`IN` for a list of ids: one array parameter on PostgreSQL, placeholders elsewhere."""
-    if connection.vendor == "postgresql":  # as array text: faster to build than a list param
-        return "= ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
+    if connection.vendor == "postgresql":
+        return "= ANY(%s::bigint[])", [array_literal(ids)]
     return "IN (" + ",".join(["%s"] * len(ids)) + ")", list(ids)
 
 

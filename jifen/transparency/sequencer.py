@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from jifen.ledger import merkle, signing
+from jifen.ledger.bulk import array_literal
 from jifen.programmes.models import Programme
 from jifen.transparency.leaves import among, canonical_rows
 from jifen.transparency.models import LogLeaf, LogNode, LogQueue, LogState, TreeHead
@@ -87,7 +88,7 @@ def _append(programme: Programme, size: int, batch: int) -> list[bytes]:
     rows = list(
         canonical_rows(
             programme.slug,
-            "SELECT id AS position, transaction_id FROM transparency_logqueue"
+            "SELECT id, transaction_id FROM transparency_logqueue"
             " WHERE programme_id = %s ORDER BY id LIMIT %s",
             [programme.pk, batch],
         )
@@ -98,12 +99,13 @@ def _append(programme: Programme, size: int, batch: int) -> list[bytes]:
     transaction_ids = [leaf.columns[1] for leaf in rows]
     leaves = [merkle.leaf_hash(leaf.data) for leaf in rows]  # type: ignore[arg-type]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql":  # the hashes as one string, cut in the database
             cursor.execute(
                 "INSERT INTO transparency_logleaf (programme_id, index, transaction_id,"
-                " leaf_hash, sealed_at) SELECT %s, %s + n - 1, tid, digest, now()"
-                " FROM unnest(%s::bigint[], %s::bytea[]) WITH ORDINALITY AS u(tid, digest, n)",
-                [programme.pk, size, transaction_ids, leaves],
+                " leaf_hash, sealed_at) SELECT %s, %s + n - 1, tid,"
+                " substring(%s::bytea FROM (n * 32 - 31)::int FOR 32), now()"
+                " FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(tid, n)",
+                [programme.pk, size, b"".join(leaves), array_literal(transaction_ids)],
             )
         else:
             LogLeaf.objects.bulk_create(
@@ -111,8 +113,12 @@ def _append(programme: Programme, size: int, batch: int) -> list[bytes]:
                 for i, (tid, digest) in enumerate(zip(transaction_ids, leaves, strict=True))
             )
         for start in range(0, len(queued), 5_000):
-            where, params = among(queued[start : start + 5_000])
-            cursor.execute(f"DELETE FROM transparency_logqueue WHERE id {where}", params)
+            part = queued[start : start + 5_000]
+            where, params = among(part)
+            cursor.execute(
+                f"DELETE FROM transparency_logqueue WHERE id BETWEEN %s AND %s AND id {where}",
+                [min(part), max(part), *params],
+            )
     return leaves
 
 
@@ -130,10 +136,24 @@ def _add_nodes(programme: Programme, size: int, leaves: list[bytes]) -> bytes:
             if level >= STORED_LEVEL:
                 new.append((level, index, node))
         size += 1
-    LogNode.objects.bulk_create(
-        [LogNode(programme=programme, level=lv, index=ix, hash=h) for lv, ix, h in new],
-        batch_size=2_000,
-    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO transparency_lognode (programme_id, level, index, hash)"
+                " SELECT %s, level, ix, substring(%s::bytea FROM (n * 32 - 31)::int FOR 32)"
+                " FROM unnest(%s::smallint[], %s::bigint[]) WITH ORDINALITY AS u(level, ix, n)",
+                [
+                    programme.pk,
+                    b"".join(h for _, _, h in new),
+                    array_literal(lv for lv, _, _ in new),
+                    array_literal(ix for _, ix, _ in new),
+                ],
+            )
+    else:
+        LogNode.objects.bulk_create(
+            [LogNode(programme=programme, level=lv, index=ix, hash=h) for lv, ix, h in new],
+            batch_size=2_000,
+        )
     return merkle.root_hash(size, get)
 
 

@@ -141,8 +141,8 @@ def _recomputed(
     do not balance) for the leaves in [start, end), by index."""
     rows = canonical_rows(
         programme.slug,
-        'SELECT "index" AS position, transaction_id, leaf_hash FROM transparency_logleaf'
-        ' WHERE programme_id = %s AND "index" >= %s AND "index" < %s',
+        'SELECT "index", transaction_id, leaf_hash FROM transparency_logleaf'
+        ' WHERE programme_id = %s AND "index" >= %s AND "index" < %s ORDER BY "index"',
         [programme.pk, start, end],
     )
     for leaf in rows:
