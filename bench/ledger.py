@@ -34,7 +34,6 @@ from jifen.programmes.models import Member, Programme  # noqa: E402
 from jifen.testing import make_community, make_member, make_programme  # noqa: E402
 from jifen.transparency import queries  # noqa: E402
 from jifen.transparency.sequencer import seal_all  # noqa: E402
-from jifen.transparency.verify import verify_programme  # noqa: E402
 
 ROWS: list[tuple[str, str, str, str]] = []
 
@@ -233,33 +232,99 @@ def bench_balance_read(big: int) -> None:
     )
 
 
-def bench_seal_and_verify() -> None:
+def raw_sealing_rate(programme: Programme, queued: int) -> float:
+    """The ceiling: the same reads and writes as sealing in plain SQL (each queued
+    transaction read with its postings, hashed by the database, appended as a leaf, taken
+    off the queue), rolled back."""
+    start = time.perf_counter()
+    with connection.cursor() as cur, transaction.atomic():
+        cur.execute(
+            "INSERT INTO transparency_logleaf (programme_id, index, transaction_id, leaf_hash,"
+            " sealed_at) SELECT %s, 10000000000 + row_number() OVER (ORDER BY q.id), t.id,"
+            " sha256(convert_to(t.public_id || t.kind || p.legs, 'UTF8')), now()"
+            " FROM transparency_logqueue q JOIN ledger_transaction t ON t.id = q.transaction_id"
+            " JOIN (SELECT transaction_id, string_agg(account_id || asset || amount, ',') legs"
+            "       FROM ledger_posting GROUP BY transaction_id) p ON p.transaction_id = t.id"
+            " WHERE q.programme_id = %s",
+            [programme.pk, programme.pk],
+        )
+        cur.execute("DELETE FROM transparency_logqueue WHERE programme_id = %s", [programme.pk])
+        transaction.set_rollback(True)
+    return queued / (time.perf_counter() - start)
+
+
+def raw_reading_rate(programme: Programme, leaves: int) -> float:
+    """The ceiling for verify: reading every leaf, transaction and posting once in SQL."""
+    start = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*), sum(length(l.leaf_hash)), sum(length(t.public_id || t.reason))"
+            " FROM transparency_logleaf l JOIN ledger_transaction t ON t.id = l.transaction_id"
+            " WHERE l.programme_id = %s",
+            [programme.pk],
+        )
+        cur.execute(
+            "SELECT count(*), sum(p.amount) FROM ledger_posting p"
+            " JOIN ledger_transaction t ON t.id = p.transaction_id WHERE t.programme_id = %s",
+            [programme.pk],
+        )
+    return leaves / (time.perf_counter() - start)
+
+
+VERIFY_IN_A_CHILD = """
+import resource, time, django
+django.setup()
+from jifen.programmes.models import Programme
+from jifen.transparency.verify import verify_programme
+start = time.perf_counter()
+report = verify_programme(Programme.objects.get(slug="bench"))
+seconds = time.perf_counter() - start
+print(report.leaves, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def verify_in_a_child() -> tuple[int, float, int]:
+    """`jifen verify` in a process of its own: (leaves, seconds, peak resident MB)."""
+    import subprocess
+
+    connections.close_all()
+    output = subprocess.run(
+        [sys.executable, "-c", VERIFY_IN_A_CHILD], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return int(output[0]), float(output[1]), int(output[2])
+
+
+def bench_small_verify() -> tuple[int, int]:
+    """Seal and verify the ledger as it is before the big fill: the memory to compare."""
+    seal_all()
+    leaves, _, peak = verify_in_a_child()
+    return leaves, peak
+
+
+def bench_seal_and_verify(small: tuple[int, int]) -> None:
     from jifen.transparency.models import LogQueue
 
+    programme = Programme.objects.get(slug="bench")
     queued = LogQueue.objects.count()
+    raw = raw_sealing_rate(programme, queued)
     start = time.perf_counter()
     seal_all(batch=20_000)
     seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    for i in range(queued):
-        merkle.leaf_hash(b"x" * 200 + str(i).encode())
-    hashing = queued / (time.perf_counter() - start)
     row(
         f"sealing {queued:,} transactions",
         queued / seconds,
         "tx/s",
-        f"SHA-256 alone {hashing:,.0f}/s",
+        f"raw SQL {raw:,.0f} tx/s",
+        f"{queued / seconds / raw:.0%} of the ceiling",
     )
-    programme = Programme.objects.get(slug="bench")
-    start = time.perf_counter()
-    report = verify_programme(programme)
-    seconds = time.perf_counter() - start
+    leaves, seconds, peak = verify_in_a_child()
+    reading = raw_reading_rate(programme, leaves)
     row(
-        "jifen verify",
-        report.leaves / seconds,
+        f"jifen verify, {leaves:,} leaves",
+        leaves / seconds,
         "tx/s",
-        f"{report.leaves:,} leaves",
-        f"{seconds:.1f} s",
+        f"SQL reading alone {reading:,.0f} tx/s",
+        f"{seconds:.1f} s; peak memory {peak} MB (at {small[0]:,} leaves: {small[1]} MB)",
     )
 
 
@@ -314,10 +379,11 @@ def main() -> None:
         bench_single_award(people)
     if "bulk" in only:
         bench_bulk()
+    small = bench_small_verify() if only & {"seal", "proofs"} else (0, 0)
     if only & {"balance", "seal", "proofs"}:
         bench_balance_read(args.big)
     if only & {"seal", "proofs"}:
-        bench_seal_and_verify()
+        bench_seal_and_verify(small)
     if "proofs" in only:
         bench_proofs()
     print(f"\n{'workload':44} {'figure':>18}  {'ceiling / comparison':28} note")

@@ -24,10 +24,10 @@ from jifen.ledger import merkle, signing
 from jifen.programmes.models import Programme
 from jifen.transparency import ledger_checks
 from jifen.transparency.leaves import canonical_rows
-from jifen.transparency.models import LogLeaf, LogNode, LogQueue, TreeHead
+from jifen.transparency.models import LogLeaf, LogNode, LogQueue, LogState, TreeHead
 from jifen.transparency.sequencer import STORED_LEVEL, stored_node_count
 
-CHUNK_LEVEL = 16  # 2^16 leaves are read, rehashed and rebuilt at a time: memory stays flat
+CHUNK_LEVEL = 14  # 2^14 leaves are read, rehashed and rebuilt at a time: memory stays flat
 Progress = Callable[[int, int], None]
 
 
@@ -56,10 +56,9 @@ def verify_programme(
         leaves = _check_leaves(
             programme, heads, progress or (lambda done, total: None), chunk_level
         )
-        if heads and heads[-1][1] != leaves:
-            raise Discrepancy(
-                f"leaves {heads[-1][1]}..{leaves - 1} are not covered by a signed head"
-            )
+        covered = heads[-1][1] if heads else 0
+        if covered != leaves:
+            raise Discrepancy(f"leaves {covered}..{leaves - 1} are not covered by a signed head")
         queued = _check_everything_logged(programme, heads, leaves)
         ledger_checks.check_ledger(programme, Discrepancy)  # logged ones balanced: checked above
     return Report(programme.slug, leaves, len(heads), queued)
@@ -68,6 +67,8 @@ def verify_programme(
 def _checked_heads(programme: Programme) -> list[tuple[int, int, bytes]]:
     """(serial, size, root) of every head, after checking numbering and signatures."""
     public_key = signing.signing_key().public_key()
+    state = LogState.objects.filter(programme=programme).first()
+    signed = state.heads if state else 0
     result: list[tuple[int, int, bytes]] = []
     rows = (
         TreeHead.objects.filter(programme=programme)
@@ -86,6 +87,8 @@ def _checked_heads(programme: Programme) -> list[tuple[int, int, bytes]]:
         if result and size < result[-1][1]:
             raise Discrepancy(f"signed head {serial} has fewer leaves than head {serial - 1}")
         result.append((serial, size, bytes(root)))
+    if len(result) < signed:  # the newest heads are gone: the sequencer counted them
+        raise Discrepancy(f"signed head {len(result) + 1} is missing (the log signed {signed})")
     return result
 
 
