@@ -12,17 +12,20 @@ Checks, per programme, stopping at the first discrepancy:
      postings; the lots of every wallet add up to its balance.
 """
 
+import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max, Q
 
 from jifen.ledger import merkle, signing
 from jifen.programmes.models import Programme
-from jifen.transparency import ledger_checks
+from jifen.transparency import ledger_checks, verify_worker
 from jifen.transparency.leaves import canonical_rows
 from jifen.transparency.models import LogLeaf, LogNode, LogQueue, LogState, TreeHead
 from jifen.transparency.sequencer import STORED_LEVEL, stored_node_count
@@ -44,17 +47,31 @@ class Report:
 
 
 def verify_programme(
-    programme: Programme, *, progress: Progress | None = None, chunk_level: int = CHUNK_LEVEL
+    programme: Programme,
+    *,
+    progress: Progress | None = None,
+    chunk_level: int = CHUNK_LEVEL,
+    workers: int | None = None,
 ) -> Report:
-    """Run every check on one programme. Raises Discrepancy naming the first difference."""
-    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    """Run every check on one programme. Raises Discrepancy naming the first difference.
+
+    On PostgreSQL, outside any transaction, everything is read in one snapshot, and
+    `workers` processes (default: one per CPU) rehash the leaves of a long log in it."""
+    own_snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic():
-        if snapshot:  # one consistent view, though the sequencer and writers go on meanwhile
+        snapshot = None
+        if own_snapshot:  # one consistent view, though the sequencer and writers go on
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute("SELECT pg_export_snapshot()")
+                snapshot = cursor.fetchone()[0]
         heads = _checked_heads(programme)
         leaves = _check_leaves(
-            programme, heads, progress or (lambda done, total: None), chunk_level
+            programme,
+            heads,
+            progress or (lambda done, total: None),
+            chunk_level,
+            _Helpers(snapshot, workers),
         )
         covered = heads[-1][1] if heads else 0
         if covered != leaves:
@@ -97,15 +114,19 @@ def _check_leaves(
     heads: list[tuple[int, int, bytes]],
     progress: Progress,
     chunk_level: int,
+    helpers: "_Helpers",
 ) -> int:
     last = LogLeaf.objects.filter(programme=programme).aggregate(last=Max("index"))["last"]
     total = 0 if last is None else last + 1
     tree = _Tree(programme.pk, chunk_level)
     chunk = 1 << chunk_level
     pending = deque(h for h in heads if h[1] > 0)
-    for start in range(0, total, chunk):
+    jobs = [
+        (programme.pk, programme.slug, start, min(start + chunk, total))
+        for start in range(0, total, chunk)
+    ]
+    for (_, _, start, _), leaves in zip(jobs, helpers.run(jobs), strict=True):
         hashes: list[bytes] = []
-        leaves = _recomputed(programme, start, min(start + chunk, total))
         for index, stored, computed, unbalanced in leaves:
             if index != start + len(hashes):
                 break
@@ -136,22 +157,54 @@ def _check_leaves(
     return tree.size
 
 
-def _recomputed(
-    programme: Programme, start: int, end: int
-) -> Iterator[tuple[int, bytes, bytes | None, str | None]]:
+def recomputed(
+    programme_id: int, slug: str, start: int, end: int
+) -> list[tuple[int, bytes, bytes | None, str | None]]:
     """(index, stored leaf hash, the hash recomputed now from the transaction and posting
     rows or None when the transaction is gone, the transaction's public id if its postings
     do not balance) for the leaves in [start, end), by index."""
     rows = canonical_rows(
-        programme.slug,
+        slug,
         'SELECT "index", transaction_id, leaf_hash FROM transparency_logleaf'
         ' WHERE programme_id = %s AND "index" >= %s AND "index" < %s ORDER BY "index"',
-        [programme.pk, start, end],
+        [programme_id, start, end],
     )
+    result = []
     for leaf in rows:
         index, _, stored = leaf.columns
         computed = None if leaf.data is None else merkle.leaf_hash(leaf.data)
-        yield index, bytes(stored), computed, None if leaf.balanced else leaf.public_id
+        result.append((index, bytes(stored), computed, None if leaf.balanced else leaf.public_id))
+    return result
+
+
+@dataclass
+class _Helpers:
+    """Rehashes chunks here, or in worker processes that share the snapshot: results come
+    back in order, with only a few chunks in flight, so memory stays flat."""
+
+    snapshot: str | None
+    workers: int | None  # None: one per CPU, once the log is long enough to repay starting them
+
+    def run(self, jobs: list[tuple[int, str, int, int]]) -> Iterator[list[tuple[Any, ...]]]:
+        workers = self.workers
+        if workers is None:
+            workers = (os.cpu_count() or 1) if len(jobs) >= 8 else 1
+        if self.snapshot is None or workers < 2 or len(jobs) < 2:
+            for job in jobs:
+                yield recomputed(*job)
+            return
+        context = multiprocessing.get_context("spawn")  # new processes: no shared connection
+        database = connection.settings_dict["NAME"]
+        with context.Pool(workers) as pool:
+            in_flight: deque[Any] = deque()
+            for job in jobs:
+                in_flight.append(
+                    pool.apply_async(verify_worker.rehash, (job, database, self.snapshot))
+                )
+                if len(in_flight) > 2 * workers:
+                    yield in_flight.popleft().get()
+            while in_flight:
+                yield in_flight.popleft().get()
 
 
 class _Tree:

@@ -4,9 +4,10 @@ tree chunk by chunk. Roots and proofs are held to the plain RFC 9162 implementat
 the canonical bytes of every transaction (which on PostgreSQL were hashed in SQL)."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from jifen.ledger import merkle, signing
+from jifen.ledger.models import Posting
 from jifen.ledger.services import award_points, donate_points
 from jifen.ledger.tests.test_merkle import plain_mth, plain_path, plain_subproof
 from jifen.transparency import queries
@@ -133,3 +134,17 @@ def test_a_head_signed_over_a_wrong_root_is_found_inside_a_chunk(long_log):
             [forged.root_hash, forged.signature, head.pk],
         )
     assert "signed head 6 (size 73): the root differs" in failure(long_log, 5)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="snapshots are shared on PostgreSQL")
+def test_worker_processes_verify_in_the_same_snapshot(transactional_db, long_log):
+    """Outside a transaction, on PostgreSQL, `jifen verify` shares its snapshot with worker
+    processes that rehash the chunks; they find what a single process finds."""
+    assert not connection.in_atomic_block  # so verify takes its own snapshot and shares it
+    assert verify_programme(long_log, chunk_level=STORED_LEVEL, workers=2).leaves == 100
+    posting = Posting.objects.filter(transaction__log_leaf__index=57, amount__gt=0).get()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("UPDATE ledger_posting SET amount = amount + 1 WHERE id = %s", [posting.pk])
+    with pytest.raises(Discrepancy, match="leaf 57: the transaction or its postings differ"):
+        verify_programme(long_log, chunk_level=STORED_LEVEL, workers=2)
