@@ -15,6 +15,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--programme", help="the programme's short name (default: all)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            help="processes that rehash leaves (PostgreSQL; default: one per CPU for a long log)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         programmes = Programme.objects.order_by("slug")
@@ -23,12 +28,12 @@ class Command(BaseCommand):
             if not programmes.exists():
                 raise CommandError(f"no programme {options['programme']!r}")
         for programme in programmes:
-            self._verify(programme)
+            self._verify(programme, options["workers"])  # type: ignore[arg-type]
 
-    def _verify(self, programme: Programme) -> None:
+    def _verify(self, programme: Programme, workers: int | None) -> None:
         started = time.perf_counter()
         try:
-            report = verify_programme(programme, progress=self._progress)
+            report = verify_programme(programme, progress=self._progress, workers=workers)
         except Discrepancy as exc:
             sys.stderr.write("\n")
             raise CommandError(f"{programme.slug}: FAILED: {exc}") from exc
