@@ -46,15 +46,55 @@ def system_account(community: Community, kind: str, asset: str = Asset.POINTS) -
     )
 
 
-def award_accounts(member: Member, asset: str = Asset.POINTS) -> tuple[Account, Account]:
-    """(wallet, community issuance) for an award: one query when both exist, as they do on
-    the hot path of every award after the first."""
+def award_sources(
+    member: Member, asset: str = Asset.POINTS
+) -> tuple[LedgerPolicy, tuple[Account, Account] | None]:
+    """The policy and (wallet, community issuance) for an award, in one query: None for the
+    accounts until both exist (`open_award_accounts`). The accounts carry only what moving
+    points reads (id, kind, asset, is_bounded); their other fields load when read."""
     lookup = _wallet_lookup(member)
-    issuance = Q(kind=AccountKind.ISSUANCE, community_id=member.community_id)
-    found = {a.kind: a for a in Account.objects.filter(Q(**lookup) | issuance, asset=asset)}
-    if len(found) == 2:
-        return found[lookup["kind"]], found[AccountKind.ISSUANCE]
+    owner = "household_id" if lookup["kind"] == AccountKind.HOUSEHOLD else "member_id"
+    params = [lookup["kind"], lookup[owner], asset, AccountKind.ISSUANCE, member.community_id]
+    found = list(
+        LedgerPolicy.objects.raw(
+            _AWARD_SOURCES.format(owner=owner), [*params, asset, member.programme_id]
+        )
+    )
+    if not found:
+        return policy_of(member.programme), None
+    policy = found[0]
+    policy.programme = member.programme  # callers read its time zone: no second query
+    if policy.wallet_id is None or policy.issuance_id is None:
+        return policy, None
+    wallet = _identity(policy.wallet_id, lookup["kind"], asset, policy.wallet_is_bounded)
+    issuance = _identity(
+        policy.issuance_id, AccountKind.ISSUANCE, asset, policy.issuance_is_bounded
+    )
+    return policy, (wallet, issuance)
+
+
+def open_award_accounts(member: Member, asset: str = Asset.POINTS) -> tuple[Account, Account]:
+    """(wallet, community issuance), opened if missing."""
     return wallet_of(member, asset), system_account(member.community, AccountKind.ISSUANCE, asset)
+
+
+_AWARD_SOURCES = """
+SELECT p.*, w.id AS wallet_id, w.is_bounded AS wallet_is_bounded,
+    i.id AS issuance_id, i.is_bounded AS issuance_is_bounded
+FROM ledger_ledgerpolicy p
+LEFT JOIN ledger_account w ON w.kind = %s AND w.{owner} = %s AND w.asset = %s
+LEFT JOIN ledger_account i ON i.kind = %s AND i.community_id = %s AND i.asset = %s
+WHERE p.programme_id = %s
+"""
+
+
+def _identity(pk: int, kind: str, asset: str, is_bounded: object) -> Account:
+    # As Account.objects.only("id", "kind", "asset", "is_bounded") would load it.
+    return Account.from_db(
+        Account.objects.db,
+        ["id", "kind", "asset", "is_bounded"],
+        [pk, kind, asset, bool(is_bounded)],
+    )
 
 
 def add_lifetime(member: Member, change: int, asset: str = Asset.POINTS) -> None:

@@ -5,8 +5,9 @@ from django.db import transaction
 
 from jifen.accounts.models import User
 from jifen.audit.services import record
-from jifen.ledger import errors, rules
+from jifen.ledger import errors
 from jifen.ledger.accounts import add_lifetime, policy_of, system_account, wallet_of
+from jifen.ledger.limits import give_back
 from jifen.ledger.models import (
     WALLETS,
     Account,
@@ -18,8 +19,8 @@ from jifen.ledger.models import (
     Transaction,
     TransactionKind,
 )
-from jifen.ledger.postings import Leg, post
-from jifen.ledger.services import _active, _check, once, request_hash
+from jifen.ledger.postings import Leg
+from jifen.ledger.services import _active, _check, once, post_expiring, request_hash
 from jifen.lib import clock
 from jifen.programmes.models import Member, Role, RoleKind
 
@@ -113,12 +114,11 @@ def _grant(approval: Approval, actor: User) -> Transaction:
         reason=approval.reason,
         actor=actor,
     )
-    policy = policy_of(member.programme)
     try:
-        post(
+        post_expiring(
             tx,
             [Leg(fund, -approval.amount), Leg(wallet_of(member), approval.amount)],
-            expires_at=rules.expiry_for(policy, clock.now()),
+            policy_of(member.programme),
         )
     except errors.InsufficientPoints as exc:
         raise errors.FundInsufficient(
@@ -137,11 +137,10 @@ def _adjust(approval: Approval, actor: User) -> Transaction:
         reason=approval.reason,
         actor=actor,
     )
-    policy = policy_of(member.programme)
-    post(
+    post_expiring(
         tx,
         [Leg(issuance, -amount), Leg(wallet_of(member), amount)],
-        expires_at=rules.expiry_for(policy, clock.now()),
+        policy_of(member.programme),
     )
     if amount > 0:
         add_lifetime(member, amount)
@@ -180,6 +179,7 @@ def _reverse(original, reason, actor, key, digest):  # type: ignore[no-untyped-d
         raise errors.NotReversible()
     if Transaction.objects.filter(reverses=original).exists():
         raise errors.AlreadyReversed()
+    give_back(original.charged)  # counters before accounts, as an award locks them
     postings = list(original.postings.select_related("account"))
     _lock_wallets(postings)
     tx = Transaction(
@@ -192,12 +192,12 @@ def _reverse(original, reason, actor, key, digest):  # type: ignore[no-untyped-d
         idempotency_key=key,
         request_hash=digest,
     )
-    plan = _own_lots(postings)
-    post(
+    post_expiring(
         tx,
         [Leg(p.account, -p.amount) for p in postings],
-        lot_plan=plan,
-        expires_at=rules.expiry_for(policy_of(original.programme), original.created_at),
+        policy_of(original.programme),
+        earned_at=original.created_at,
+        lot_plan=_own_lots(postings),
     )
     earned = sum(p.amount for p in postings if p.amount > 0 and p.account.kind in WALLETS)
     if original.kind in EARNING and earned and original.member_id:
@@ -232,7 +232,8 @@ def transfer_points(
     """Member to member, only where the programme allows it (the documents say points are
     not transferable, so it is off by default). Raises TransfersNotAllowed."""
     _check(amount)
-    if not policy_of(sender.programme).transfers_allowed:
+    policy = policy_of(sender.programme)
+    if not policy.transfers_allowed:
         raise errors.TransfersNotAllowed()
     _active(recipient)
     with transaction.atomic():
@@ -243,9 +244,8 @@ def transfer_points(
             actor=actor,
             reference=recipient.public_id,
         )
-        policy = policy_of(sender.programme)
-        return post(
+        return post_expiring(
             tx,
             [Leg(wallet_of(sender), -amount), Leg(wallet_of(recipient), amount)],
-            expires_at=rules.expiry_for(policy, clock.now()),
+            policy,
         ).transaction

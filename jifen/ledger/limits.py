@@ -1,5 +1,8 @@
 """The one limits primitive: counters with a ceiling, per scope and period. Caps per member
-or household and community quotas are all rows of Counter, moved the same way."""
+or household and community quotas are all rows of Counter, moved the same way.
+
+Counters are locked in primary-key order, and before any account: every writer that moves
+both (an award, a reversal) takes the counters first, so none waits for another in a cycle."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -7,10 +10,15 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import F, Q
+from django.db.models.functions import Greatest
 
 from jifen.ledger.models import Counter
 from jifen.lib.errors import DomainError
 from jifen.programmes.models import Programme
+
+# What a transaction used, kept on it (Transaction.charged) so that its reversal gives the
+# same counters back: [[counter id, points], …].
+Charges = list[list[int]]
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,13 @@ class Limit:
     refusal: Callable[[], DomainError]
 
 
+@dataclass(frozen=True)
+class Taken:
+    granted: int
+    truncated_by: str | None  # the code of the limit that cut the amount, None if none did
+    charges: Charges
+
+
 def take(
     programme: Programme, limits: list[Limit], amount: int, *, truncate: bool
 ) -> tuple[int, str | None]:
@@ -28,8 +43,15 @@ def take(
     counter allows) and, when that is less than `amount`, the code of the limit that cut it.
     Refuses with the tightest limit's error when nothing is left, or when not everything
     fits and `truncate` is false."""
+    taken = charge(programme, limits, amount, truncate=truncate)
+    return taken.granted, taken.truncated_by
+
+
+def charge(programme: Programme, limits: list[Limit], amount: int, *, truncate: bool) -> Taken:
+    """`take`, also saying which counters moved by how much: store `charges` on the
+    transaction, so that `give_back` can return them if it is reversed."""
     if not limits:
-        return amount, None
+        return Taken(amount, None, [])
     counters = _locked(programme, limits)
     tightest = min(counters, key=lambda c: c.ceiling - c.used)
     granted = min(amount, tightest.ceiling - tightest.used)
@@ -45,7 +67,24 @@ def take(
     ).update(used=F("used") + granted)
     if moved != len(counters):
         raise RuntimeError("a counter moved under its lock")
-    return granted, None if granted == amount else refusal().code
+    return Taken(
+        granted,
+        None if granted == amount else refusal().code,
+        [[c.pk, granted] for c in counters],
+    )
+
+
+def give_back(charges: Charges | None) -> None:
+    """Return what a transaction used to the very counters it charged (the periods of the
+    original, not today's), never below zero (a ceiling lowered since does not matter: less
+    used is always within it). Locks them as `take` does: in primary-key order, before any
+    account."""
+    if not charges:
+        return
+    ids = sorted(pk for pk, _ in charges)
+    list(Counter.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    for pk, points in sorted(charges):
+        Counter.objects.filter(pk=pk).update(used=Greatest(F("used") - points, 0))
 
 
 def _locked(programme: Programme, limits: list[Limit]) -> list[Counter]:

@@ -119,10 +119,15 @@ class TransactionKind(models.TextChoices):
 class Transaction(models.Model):
     """One balanced movement of points. Append-only: a mistake gets a reversing transaction."""
 
+    # Indexed by transaction_time_idx (programme, created_at), as public_id is by its unique
+    # constraint: no index of their own to write on every award.
     programme = models.ForeignKey(
-        "programmes.Programme", on_delete=models.PROTECT, related_name="transactions"
+        "programmes.Programme",
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        db_index=False,
     )
-    public_id = models.CharField(max_length=20, unique=True, default=_public_id, editable=False)
+    public_id = models.CharField(max_length=20, default=_public_id, editable=False)
     kind = models.CharField(max_length=10, choices=TransactionKind.choices)
     member = models.ForeignKey(
         "programmes.Member",
@@ -145,11 +150,17 @@ class Transaction(models.Model):
     # NULL, not "": the unique constraint applies only to the keys that were given.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     request_hash = models.CharField(max_length=64, blank=True)
+    # The counters (caps, quotas) it used, [[counter id, points], …], given back when it is
+    # reversed; NULL when it used none.
+    charged = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["id"]
         constraints = [
+            # A constraint rather than unique=True, which would add a second index for LIKE
+            # searches that nothing makes.
+            models.UniqueConstraint(fields=["public_id"], name="transaction_public_id_unique"),
             models.UniqueConstraint(
                 fields=["programme", "idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),
@@ -167,7 +178,10 @@ class Posting(models.Model):
     (None for unbounded system accounts, whose balance is not stored)."""
 
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    # Indexed by posting_statement_idx (account, -id).
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="postings", db_index=False
+    )
     asset = models.CharField(max_length=10, choices=Asset.choices)
     amount = models.BigIntegerField()
     balance_after = models.BigIntegerField(null=True)

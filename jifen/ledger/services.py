@@ -9,6 +9,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from django.db import IntegrityError, transaction
@@ -17,23 +18,24 @@ from jifen.accounts.models import User
 from jifen.ledger import errors, rules
 from jifen.ledger.accounts import (
     add_lifetime,
-    award_accounts,
-    policy_of,
+    award_sources,
+    open_award_accounts,
     system_account,
     wallet_of,
 )
-from jifen.ledger.limits import take
+from jifen.ledger.limits import charge
 from jifen.ledger.models import (
     Account,
     AccountKind,
     Asset,
     Hold,
     HoldStatus,
+    LedgerPolicy,
     Posting,
     Transaction,
     TransactionKind,
 )
-from jifen.ledger.postings import Leg, post
+from jifen.ledger.postings import Leg, LotPlan, Posted, post
 from jifen.lib import clock
 from jifen.programmes.models import Member, MemberStatus, Programme
 
@@ -106,6 +108,21 @@ def _active(member: Member) -> None:
         raise errors.InactiveMember(name=member.display_name)
 
 
+def post_expiring(
+    tx: Transaction,
+    legs: list[Leg],
+    policy: LedgerPolicy,
+    *,
+    earned_at: datetime | None = None,
+    lot_plan: LotPlan | None = None,
+) -> Posted:
+    """`post`, the points it credits to a wallet expiring as the programme's policy says for
+    points earned at `earned_at` (now when not given). Minutes of service never expire."""
+    points = all(leg.account.asset == Asset.POINTS for leg in legs)
+    expires_at = rules.expiry_for(policy, earned_at or clock.now()) if points else None
+    return post(tx, legs, expires_at=expires_at, lot_plan=lot_plan)
+
+
 def award_points(
     *,
     member: Member,
@@ -133,11 +150,13 @@ def award_points(
 
 def _award(member, amount, reason, actor, reference, key, digest, asset):  # type: ignore[no-untyped-def]
     _active(member)
-    policy = policy_of(member.programme)
+    policy, accounts = award_sources(member, asset)
     now = clock.now()
     limits = rules.award_limits(policy, member, now) if asset == Asset.POINTS else []
-    granted, capped_by = take(member.programme, limits, amount, truncate=rules.truncates(policy))
-    wallet, issuance = award_accounts(member, asset)
+    taken = charge(member.programme, limits, amount, truncate=rules.truncates(policy))
+    granted = taken.granted
+    # Opening an account locks its new row: after the counters, as every writer locks.
+    wallet, issuance = accounts or open_award_accounts(member, asset)
     tx = Transaction(
         programme=member.programme,
         kind=TransactionKind.AWARD,
@@ -147,17 +166,20 @@ def _award(member, amount, reason, actor, reference, key, digest, asset):  # typ
         actor=actor,
         idempotency_key=key,
         request_hash=digest,
+        charged=taken.charges or None,
         created_at=now,
     )
     own = wallet.kind == AccountKind.MEMBER  # lifetime moves with the balance, one statement
-    posted = post(
+    posted = post_expiring(
         tx,
         [Leg(issuance, -granted), Leg(wallet, granted, earned=granted if own else 0)],
-        expires_at=rules.expiry_for(policy, now) if asset == Asset.POINTS else None,
+        policy,
+        earned_at=now,
     )
     if not own:
         add_lifetime(member, granted, asset)
-    return AwardResult(tx, amount, granted, posted.balances[wallet.pk] or 0, capped_by)
+    balance = posted.balances[wallet.pk] or 0
+    return AwardResult(tx, amount, granted, balance, taken.truncated_by)
 
 
 def _award_result(tx: Transaction, requested: int) -> AwardResult:

@@ -213,7 +213,8 @@ def test_the_tightest_of_several_limits_truncates_and_every_counter_moves(member
         {"scope": "member", "period": "month", "limit": 6},
     ]
     policy.save()
-    result = award_points(member=member, amount=8, reason="a")
+    with time_machine.travel(datetime(2026, 11, 22, 2, 0, tzinfo=UTC)):
+        result = award_points(member=member, amount=8, reason="a")
     assert (result.awarded, result.truncated_by) == (6, "cap_reached")
     assert sorted(Counter.objects.values_list("period", "used", "ceiling")) == [
         ("2026-11", 6, 6),

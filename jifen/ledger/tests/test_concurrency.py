@@ -9,11 +9,19 @@ import pytest
 from django.db import connection, connections
 
 from jifen.ledger.accounts import policy_of
+from jifen.ledger.corrections import reverse_transaction
 from jifen.ledger.models import Counter, Hold, HoldStatus, Transaction
 from jifen.ledger.queries import summary_of
 from jifen.ledger.services import award_points, hold_points, release_hold, settle_hold
 from jifen.lib.errors import DomainError
-from jifen.testing import make_community, make_household, make_member, make_programme
+from jifen.programmes.models import RoleKind
+from jifen.testing import (
+    make_community,
+    make_household,
+    make_member,
+    make_programme,
+    make_staff,
+)
 
 THREADS = 32
 
@@ -116,3 +124,22 @@ def test_a_hold_is_settled_or_released_once_under_a_race(world):
     hold.refresh_from_db()
     expected = 0 if hold.status == HoldStatus.SETTLED else 10
     assert summary_of(member).balance == expected
+
+
+def test_reversals_racing_awards_keep_a_cap_exact(world):
+    programme, _, members = world
+    policy = policy_of(programme)
+    policy.caps = [{"scope": "household", "period": "day", "limit": 40}]
+    policy.save()
+    mistakes = [award_points(member=members[0], amount=10, reason="seed") for _ in range(4)]
+    admin = make_staff(programme=programme, kind=RoleKind.ADMIN)
+
+    def work(i):
+        if i < len(mistakes):
+            return reverse_transaction(original=mistakes[i].transaction, reason="r", actor=admin)
+        return award_points(member=members[i % 2], amount=3, reason="r")
+
+    results = hammer(work)
+    assert all(isinstance(r, Transaction) for r in results[: len(mistakes)])
+    awarded = sum(r.awarded for r in results if hasattr(r, "awarded"))
+    assert Counter.objects.get(scope__startswith="household").used == awarded <= 40
