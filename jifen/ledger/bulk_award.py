@@ -1,6 +1,7 @@
 """Awarding many members at once (closing an activity with thousands of attendees): one
 transaction per member, written with a handful of set-based statements."""
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from jifen.ledger.bulk import (
     points_accounts,
     saved_instances,
 )
-from jifen.ledger.limits import take
+from jifen.ledger.limits import charge
 from jifen.ledger.models import AccountKind, LedgerPolicy, Transaction, TransactionKind
 from jifen.ledger.services import AwardResult, _active, _check, once, request_hash
 from jifen.lib import clock
@@ -69,8 +70,9 @@ def _bulk(programme, awards, reason, actor, key, digest):  # type: ignore[no-unt
     granted = _granted(programme, policy, awards, now)
     members = [m for m, _ in awards]
     wallets = _wallets(members)
-    live = [(m, g) for (m, _), (g, _) in zip(awards, granted, strict=True) if g > 0]
-    txs = _transactions(programme, live, reason, actor, key, digest, now)
+    live = [(m, g) for (m, _), (g, _, _) in zip(awards, granted, strict=True) if g > 0]
+    charges = [c for g, _, c in granted if g > 0]
+    txs = _transactions(programme, live, charges, reason, actor, key, digest, now)
     balances = _balances(wallets, live)
     _postings_and_lots(programme, policy, live, txs, wallets, balances, now)
     households = [(m, g) for m, g in live if not wallets[m.pk].own]
@@ -82,7 +84,7 @@ def _bulk(programme, awards, reason, actor, key, digest):  # type: ignore[no-unt
         AwardResult(done[m.pk][0], a, g, done[m.pk][1], capped)
         if g
         else AwardResult(None, a, 0, wallets[m.pk].balance, capped)  # type: ignore[arg-type]
-        for (m, a), (g, capped) in zip(awards, granted, strict=True)
+        for (m, a), (g, capped, _) in zip(awards, granted, strict=True)
     ]
 
 
@@ -115,12 +117,14 @@ def _own_accounts(members: list[Member]) -> dict[int, int]:
     return {m.pk: found[("member", m.pk)][0] for m in members}
 
 
-def _transactions(programme, live, reason, actor, key, digest, now) -> list[Transaction]:  # type: ignore[no-untyped-def]
-    """One award transaction per member, written by one statement (per batch on SQLite);
-    returns instances carrying what callers read (public id, member, time)."""
+def _transactions(programme, live, charges, reason, actor, key, digest, now) -> list[Transaction]:  # type: ignore[no-untyped-def]
+    """One award transaction per member, written by one statement (per batch on SQLite),
+    each with the counters it charged (a reversal gives them back); returns instances
+    carrying what callers read (public id, member, time)."""
     ids = new_public_ids(len(live))
     keys = [f"{key}#{i}" if key else None for i in range(len(live))]
-    rows = [[pid, m.pk, k] for pid, (m, _), k in zip(ids, live, keys, strict=True)]
+    charged = [json.dumps(c) if c else None for c in charges]
+    rows = [[pid, m.pk, k, c] for pid, (m, _), k, c in zip(ids, live, keys, charged, strict=True)]
     constants = {
         "programme_id": programme.pk,
         "kind": TransactionKind.AWARD.value,
@@ -130,7 +134,12 @@ def _transactions(programme, live, reason, actor, key, digest, now) -> list[Tran
         "request_hash": digest,
         "created_at": now,
     }
-    varying = [("public_id", "text"), ("member_id", "bigint"), ("idempotency_key", "text")]
+    varying = [
+        ("public_id", "text"),
+        ("member_id", "bigint"),
+        ("idempotency_key", "text"),
+        ("charged", "jsonb"),
+    ]
     saved = dict(insert_select("ledger_transaction", constants, varying, rows, "public_id, id"))
     template = Transaction(
         programme=programme,
@@ -143,8 +152,14 @@ def _transactions(programme, live, reason, actor, key, digest, now) -> list[Tran
     txs = saved_instances(
         template,
         [
-            {"id": saved[pid], "public_id": pid, "member_id": m.pk, "idempotency_key": k}
-            for pid, (m, _), k in zip(ids, live, keys, strict=True)
+            {
+                "id": saved[pid],
+                "public_id": pid,
+                "member_id": m.pk,
+                "idempotency_key": k,
+                "charged": c or None,
+            }
+            for pid, (m, _), k, c in zip(ids, live, keys, charges, strict=True)
         ],
     )
     member = Transaction._meta.get_field("member")
@@ -192,25 +207,24 @@ def _issuance_accounts(programme: Programme, community_ids: set[int]) -> dict[in
 
 def _granted(
     programme: Programme, policy: LedgerPolicy, awards, now
-) -> list[tuple[int, str | None]]:  # type: ignore[no-untyped-def]
-    """What each member may receive under the caps (one counter move per member: the slow
-    part, so a programme without caps skips it)."""
+) -> list[tuple[int, str | None, list[list[int]] | None]]:  # type: ignore[no-untyped-def]
+    """What each member may receive under the caps, why less, and the counters it moved
+    (one counter move per member: the slow part, so a programme without caps skips it)."""
     if not policy.caps and not policy.quotas_enabled:
-        return [(a, None) for _, a in awards]
+        return [(a, None, None) for _, a in awards]
     granted = []
     for member, amount in awards:
         try:
             with transaction.atomic():
-                granted.append(
-                    take(
-                        programme,
-                        rules.award_limits(policy, member, now),
-                        amount,
-                        truncate=rules.truncates(policy),
-                    )
+                taken = charge(
+                    programme,
+                    rules.award_limits(policy, member, now),
+                    amount,
+                    truncate=rules.truncates(policy),
                 )
+            granted.append((taken.granted, taken.truncated_by, taken.charges or None))
         except DomainError as refusal:
-            granted.append((0, refusal.code))
+            granted.append((0, refusal.code, None))
     return granted
 
 

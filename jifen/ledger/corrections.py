@@ -177,6 +177,8 @@ NOT_REVERSIBLE = {
 def _reverse(original, reason, actor, key, digest):  # type: ignore[no-untyped-def]
     if original.kind in NOT_REVERSIBLE:
         raise errors.NotReversible()
+    # Two reversals of one transaction at once: the second waits here, then sees the first.
+    list(Transaction.objects.select_for_update().filter(pk=original.pk).values("pk"))
     if Transaction.objects.filter(reverses=original).exists():
         raise errors.AlreadyReversed()
     give_back(original.charged)  # counters before accounts, as an award locks them

@@ -143,3 +143,16 @@ def test_reversals_racing_awards_keep_a_cap_exact(world):
     assert all(isinstance(r, Transaction) for r in results[: len(mistakes)])
     awarded = sum(r.awarded for r in results if hasattr(r, "awarded"))
     assert Counter.objects.get(scope__startswith="household").used == awarded <= 40
+
+
+def test_a_transaction_reversed_by_many_at_once_is_reversed_once(world):
+    programme, _, (member, _) = world
+    admin = make_staff(programme=programme, kind=RoleKind.ADMIN)
+    original = award_points(member=member, amount=9, reason="录错了").transaction
+    results = hammer(
+        lambda i: reverse_transaction(original=original, reason=f"撤销 {i}", actor=admin)
+    )
+    reversals = [r for r in results if isinstance(r, Transaction)]
+    refusals = {r.code for r in results if isinstance(r, DomainError)}
+    assert len(reversals) == 1 and refusals == {"already_reversed"}
+    assert summary_of(member).balance == 0

@@ -108,3 +108,18 @@ def test_a_refused_reversal_gives_nothing_back(member, admin, daily_cap):
         with pytest.raises(errors.InsufficientPoints):
             reverse_transaction(original=award.transaction, reason="录错了", actor=admin)
         assert used() == {"2026-03-30": 5}
+
+
+def test_a_reversed_bulk_award_frees_each_members_cap(member, neighbour, admin, daily_cap):
+    from jifen.ledger.bulk_award import bulk_award
+    from jifen.ledger.models import Transaction
+
+    with time_machine.travel(MARCH_30):
+        results = bulk_award(
+            programme=member.programme, awards=[(member, 5), (neighbour, 3)], reason="清扫"
+        )
+        mine = Transaction.objects.get(pk=results[0].transaction.pk)
+        assert mine.charged and Transaction.objects.get(pk=results[1].transaction.pk).charged
+        reverse_transaction(original=mine, reason="录错了", actor=admin)
+        assert award_points(member=member, amount=5, reason="正确").awarded == 5
+        assert award_points(member=neighbour, amount=3, reason="x").awarded == 2  # 3 still used
