@@ -350,7 +350,7 @@ def bench_proofs() -> None:
         per,
         "ms",
         "budget 10 ms",
-        "read + verify, one node query",
+        "read + verify: leaf, head, nodes, low leaves",
     )
 
 

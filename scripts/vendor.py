@@ -14,16 +14,29 @@ VENDOR = Path(__file__).resolve().parent.parent / "jifen" / "static" / "vendor"
 # package, version, files to copy (path inside the package → name under vendor/<folder>/)
 PACKAGES = [
     ("htmx.org", "2.0.4", "htmx", {"dist/htmx.min.js": "htmx.min.js", "LICENSE": "LICENSE"}),
-    ("@picocss/pico", "2.1.1", "pico",
-     {"css/pico.min.css": "pico.min.css", "LICENSE.md": "LICENSE.md"}),
-    ("echarts", "6.0.0", "echarts", {"dist/echarts.min.js": "echarts.min.js", "LICENSE": "LICENSE"}),
+    (
+        "@picocss/pico",
+        "2.1.1",
+        "pico",
+        {"css/pico.min.css": "pico.min.css", "LICENSE.md": "LICENSE.md"},
+    ),
+    (
+        "echarts",
+        "6.0.0",
+        "echarts",
+        {"dist/echarts.min.js": "echarts.min.js", "LICENSE": "LICENSE"},
+    ),
 ]
 
 
 def fetch(package: str, version: str, folder: str, files: dict[str, str]) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["npm", "pack", f"{package}@{version}", "--silent"], cwd=tmp, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["npm", "pack", f"{package}@{version}", "--silent"],
+            cwd=tmp,
+            check=True,
+            capture_output=True,
+        )
         archive = next(Path(tmp).glob("*.tgz"))
         with tarfile.open(archive) as tar:
             tar.extractall(tmp, filter="data")
@@ -33,8 +46,14 @@ def fetch(package: str, version: str, folder: str, files: dict[str, str]) -> lis
         for source, name in files.items():
             data = (Path(tmp) / "package" / source).read_bytes()
             (target / name).write_bytes(data)
-            entries.append({"package": package, "version": version, "file": f"{folder}/{name}",
-                            "sha256": hashlib.sha256(data).hexdigest()})
+            entries.append(
+                {
+                    "package": package,
+                    "version": version,
+                    "file": f"{folder}/{name}",
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                }
+            )
         return entries
 
 
