@@ -36,20 +36,12 @@ class Taken:
     charges: Charges
 
 
-def take(
-    programme: Programme, limits: list[Limit], amount: int, *, truncate: bool
-) -> tuple[int, str | None]:
-    """Use up to `amount` under every limit; return what was granted (the least that every
-    counter allows) and, when that is less than `amount`, the code of the limit that cut it.
-    Refuses with the tightest limit's error when nothing is left, or when not everything
-    fits and `truncate` is false."""
-    taken = charge(programme, limits, amount, truncate=truncate)
-    return taken.granted, taken.truncated_by
-
-
 def charge(programme: Programme, limits: list[Limit], amount: int, *, truncate: bool) -> Taken:
-    """`take`, also saying which counters moved by how much: store `charges` on the
-    transaction, so that `give_back` can return them if it is reversed."""
+    """Use up to `amount` under every limit: grant the least that every counter allows and,
+    when that is less than `amount`, say which limit cut it; say which counters moved by
+    how much (store `charges` on the transaction, so that `give_back` can return them if it
+    is reversed). Refuses with the tightest limit's error when nothing is left, or when not
+    everything fits and `truncate` is false."""
     if not limits:
         return Taken(amount, None, [])
     counters = _locked(programme, limits)
@@ -77,7 +69,7 @@ def charge(programme: Programme, limits: list[Limit], amount: int, *, truncate: 
 def give_back(charges: Charges | None) -> None:
     """Return what a transaction used to the very counters it charged (the periods of the
     original, not today's), never below zero (a ceiling lowered since does not matter: less
-    used is always within it). Locks them as `take` does: in primary-key order, before any
+    used is always within it). Locks them as `charge` does: in primary-key order, before any
     account."""
     if not charges:
         return

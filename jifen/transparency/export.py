@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from jifen.ledger import signing
 from jifen.programmes.models import Programme
-from jifen.transparency.leaves import canonical_rows
+from jifen.transparency.leaves import logged_leaves
 from jifen.transparency.models import TreeHead
 
 CHUNK = 5_000
@@ -28,13 +28,7 @@ def bundle_heads(programme: Programme) -> list[signing.SignedTreeHead]:
 def bundle_leaves(programme: Programme, count: int) -> Iterator[tuple[int, bytes, bytes]]:
     """(index, leaf hash, canonical bytes) for leaves 0..count-1, read CHUNK at a time."""
     for start in range(0, count, CHUNK):
-        rows = canonical_rows(
-            programme.slug,
-            'SELECT "index", transaction_id, leaf_hash FROM transparency_logleaf'
-            ' WHERE programme_id = %s AND "index" >= %s AND "index" < %s ORDER BY "index"',
-            [programme.pk, start, min(start + CHUNK, count)],
-        )
-        for leaf in rows:
+        for leaf in logged_leaves(programme.pk, programme.slug, start, min(start + CHUNK, count)):
             index, _, digest = leaf.columns
             if leaf.data is None:
                 raise ValueError(f"leaf {index}: its transaction is missing")

@@ -2,9 +2,9 @@
 them). The sequencer, `jifen verify` and `jifen export-log` all read leaves through here, so
 they can never disagree on one; the tests hold these bytes to `canonical_bytes`.
 
-A batch takes two plain queries (transactions, then their postings) and the document is
-written straight as text: at a million leaves, the ORM and a dict per leaf would cost more
-than everything else together."""
+A batch takes three plain queries (its rows, their transactions, their postings) and the
+document is written straight as text: at a million leaves, the ORM and a dict per leaf would
+cost more than everything else together."""
 
 import hashlib
 import json
@@ -69,6 +69,17 @@ def canonical_rows(programme_slug: str, source: str, params: list[Any]) -> Itera
             f'"reverses":{_string(reverses or "")},"v":1}}'
         )
         yield Leaf(columns, document.encode(), public_id, not any(sums.values()))
+
+
+def logged_leaves(programme_id: int, slug: str, start: int, end: int) -> Iterator[Leaf]:
+    """The log's leaves [start, end) in index order, each with its transaction's canonical
+    bytes as the ledger holds it now; columns: (index, transaction id, stored leaf hash)."""
+    return canonical_rows(
+        slug,
+        'SELECT "index", transaction_id, leaf_hash FROM transparency_logleaf'
+        ' WHERE programme_id = %s AND "index" >= %s AND "index" < %s ORDER BY "index"',
+        [programme_id, start, end],
+    )
 
 
 def canonical_leaves(programme_slug: str, transaction_ids: Iterable[int]) -> dict[int, bytes]:

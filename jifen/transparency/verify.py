@@ -26,7 +26,7 @@ from django.db.models import Max, Q
 from jifen.ledger import merkle, signing
 from jifen.programmes.models import Programme
 from jifen.transparency import ledger_checks, verify_worker
-from jifen.transparency.leaves import canonical_rows
+from jifen.transparency.leaves import logged_leaves
 from jifen.transparency.models import LogLeaf, LogNode, LogQueue, LogState, TreeHead
 from jifen.transparency.sequencer import STORED_LEVEL, stored_node_count
 
@@ -163,14 +163,8 @@ def recomputed(
     """(index, stored leaf hash, the hash recomputed now from the transaction and posting
     rows or None when the transaction is gone, the transaction's public id if its postings
     do not balance) for the leaves in [start, end), by index."""
-    rows = canonical_rows(
-        slug,
-        'SELECT "index", transaction_id, leaf_hash FROM transparency_logleaf'
-        ' WHERE programme_id = %s AND "index" >= %s AND "index" < %s ORDER BY "index"',
-        [programme_id, start, end],
-    )
     result = []
-    for leaf in rows:
+    for leaf in logged_leaves(programme_id, slug, start, end):
         index, _, stored = leaf.columns
         computed = None if leaf.data is None else merkle.leaf_hash(leaf.data)
         result.append((index, bytes(stored), computed, None if leaf.balanced else leaf.public_id))
@@ -254,14 +248,14 @@ class _Tree:
         return merkle.root_hash(size, self.get)
 
     def _compare(self, made: dict[tuple[int, int], bytes]) -> None:
+        if not made:
+            return
         by_level: dict[int, list[int]] = {}
         for level, index in made:
             by_level.setdefault(level, []).append(index)
         condition = Q()
         for level, indexes in by_level.items():
             condition |= Q(level=level, index__gte=min(indexes), index__lte=max(indexes))
-        if not made:
-            return
         stored = {
             (lv, ix): bytes(h)
             for lv, ix, h in LogNode.objects.filter(
