@@ -35,7 +35,7 @@ from django.db import connection, transaction  # noqa: E402
 
 from jifen.lib.ids import new_public_id  # noqa: E402
 from jifen.programmes.access import operator_scope  # noqa: E402
-from jifen.programmes.importing import ImportResult, import_residents  # noqa: E402
+from jifen.programmes.import_write import ImportResult, import_residents  # noqa: E402
 from jifen.programmes.models import Household, Member, Programme  # noqa: E402
 from jifen.programmes.services import create_programme, save_community  # noqa: E402
 

@@ -24,15 +24,13 @@ django.setup()
 
 from django.db import connection, connections, transaction  # noqa: E402
 
-from jifen.ledger import merkle  # noqa: E402
 from jifen.ledger.accounts import member_account, system_account, wallet_of  # noqa: E402
-from jifen.ledger.bulk_award import bulk_award  # noqa: E402
 from jifen.ledger.models import AccountKind  # noqa: E402
 from jifen.ledger.queries import summary_of  # noqa: E402
-from jifen.ledger.services import award_points  # noqa: E402
+from jifen.ledger.services import award_points, bulk_award  # noqa: E402
 from jifen.programmes.models import Member, Programme  # noqa: E402
 from jifen.testing import make_community, make_member, make_programme  # noqa: E402
-from jifen.transparency import queries  # noqa: E402
+from jifen.transparency import merkle, queries  # noqa: E402
 from jifen.transparency.sequencer import seal_all  # noqa: E402
 
 ROWS: list[tuple[str, str, str, str]] = []

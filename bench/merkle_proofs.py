@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jifen.ledger import merkle  # noqa: E402
+from jifen.transparency import merkle  # noqa: E402
 
 
 def main() -> None:

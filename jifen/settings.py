@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "jifen.ledger",
     "jifen.transparency",
     "jifen.web",
+    "jifen.platform",
 ]
 
 MIDDLEWARE = [

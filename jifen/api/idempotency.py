@@ -28,12 +28,9 @@ def respond_once(
     if key is None:
         with transaction.atomic():
             return Status(*perform())
-    # The actor is part of the fingerprint: another user's reuse of a key is a conflict,
-    # never a way to read someone else's answer.
     fingerprint = request_hash(
-        request.method,
-        request.path,
-        request.auth.pk,  # type: ignore[attr-defined]
+        f"{request.method} {request.path}",
+        request.auth,  # type: ignore[attr-defined]
         payload.model_dump(mode="json"),
     )
     outcome = run_once(programme=programme, key=key, request_hash=fingerprint, perform=perform)

@@ -7,11 +7,10 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 
-from jifen.ledger import corrections, services
-from jifen.ledger.bulk_award import bulk_award
-from jifen.ledger.feedback import award_message
+from jifen.ledger import services
 from jifen.ledger.models import Account, Approval, Hold, Transaction
-from jifen.ledger.queries import statement, summary_of
+from jifen.ledger.queries import award_message, statement, summary_of
+from jifen.ledger.services import bulk_award
 from jifen.programmes.access import access_member, access_programme, resident_member
 
 router = Router(tags=["points"])
@@ -207,7 +206,7 @@ def donate(request: HttpRequest, slug: str, body: AmountIn, key: str | None = Ke
 @router.post("/programmes/{slug}/approvals", response={201: ApprovalOut})
 def ask_approval(request: HttpRequest, slug: str, body: ApprovalIn):
     scope = access_programme(request.auth, slug, "request_changes")  # type: ignore[attr-defined]
-    approval = corrections.request_approval(
+    approval = services.request_approval(
         kind=body.kind,
         member=access_member(scope, body.member),
         amount=body.amount,
@@ -226,9 +225,9 @@ def decide(request: HttpRequest, slug: str, approval_id: int, decision: str) -> 
     if approval is None or decision not in ("approve", "reject"):
         raise Http404
     if decision == "approve":
-        corrections.approve(approval=approval, actor=request.auth)  # type: ignore[attr-defined]
+        services.approve(approval=approval, actor=request.auth)  # type: ignore[attr-defined]
     else:
-        corrections.reject(approval=approval, actor=request.auth)  # type: ignore[attr-defined]
+        services.reject(approval=approval, actor=request.auth)  # type: ignore[attr-defined]
     approval.refresh_from_db()
     return _approval(approval)
 
@@ -252,7 +251,7 @@ def reverse(request: HttpRequest, slug: str, public_id: str, body: ReasonIn, key
     return Status(
         201,
         _tx(
-            corrections.reverse_transaction(
+            services.reverse_transaction(
                 original=original,
                 reason=body.reason,
                 actor=request.auth,  # type: ignore[attr-defined]

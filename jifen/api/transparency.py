@@ -6,9 +6,8 @@ import base64
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
-from jifen.ledger import signing
 from jifen.programmes.models import Programme
-from jifen.transparency import queries
+from jifen.transparency import queries, signing
 from jifen.transparency.models import TreeHead
 
 router = Router(tags=["transparency"], auth=None)

@@ -37,9 +37,15 @@ class Outcome:
     replayed: bool
 
 
-def request_hash(*parts: Any) -> str:
-    """A fingerprint of a request from JSON-able parts (operation, actor, parsed body)."""
-    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+def request_hash(operation: str, actor: Any, *parts: Any) -> str:
+    """The one fingerprint of a retried request, for the API and the ledger alike: the
+    operation, who asks (a user, or None) and what they ask, as JSON with sorted keys. The
+    actor is in it so that another user's reuse of a key is a conflict, never a way to read
+    someone else's answer."""
+    actor_id = getattr(actor, "pk", actor)
+    text = json.dumps(
+        [operation, actor_id, *parts], sort_keys=True, separators=(",", ":"), default=str
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 

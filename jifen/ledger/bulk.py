@@ -1,24 +1,10 @@
-"""Set-based writes for bulk awards: one statement per step instead of one per member.
-
-On PostgreSQL every column travels as one array parameter, unnested by the statement. Arrays
-are sent as array literals ('{1,2,NULL}'): psycopg adapts a Python list element by element
-(microseconds each), a literal is one string joined in C. SQLite has no arrays: rows travel
-as one JSON parameter, in batches."""
-
-import json
-import secrets
-from collections.abc import Iterable, Sequence
-from typing import TypeVar
+"""Set-based writes for bulk awards: one statement per step instead of one per member,
+built on jifen.lib.bulk_sql (array literals on PostgreSQL, JSON batches on SQLite)."""
 
 from django.db import connection
-from django.db.models import Model
-from django.db.models.base import ModelState
 
-from jifen.lib.ids import _ALPHABET
-
-BATCH = 2_000
-
-M = TypeVar("M", bound=Model)
+from jifen.lib.bulk_sql import BATCH, array_literal
+from jifen.lib.ids import new_public_ids
 
 
 def add_to_columns(columns: list[str], amounts: dict[int, int]) -> dict[int, int]:
@@ -50,48 +36,6 @@ def add_to_columns(columns: list[str], amounts: dict[int, int]) -> dict[int, int
             )
             result.update(dict(cursor.fetchall()))
     return result
-
-
-def insert_select(
-    table: str,
-    constants: dict[str, object],
-    varying: list[tuple[str, str]],
-    rows: list[list[object]],
-    returning: str,
-) -> list[tuple]:  # type: ignore[type-arg]
-    """INSERT many rows: `constants` are the same for every row, `varying` are (column, SQL
-    type: bigint or text) filled from `rows` (no per-row parameters, no model instances).
-    Rows are inserted in their order (ids follow it). Returns the `returning` columns, in no
-    particular order: map them back by a unique column."""
-    if not rows:
-        return []
-    names = ", ".join([*constants, *(column for column, _ in varying)])
-    if connection.vendor == "postgresql":
-        return _insert_unnest(table, names, constants, varying, rows, returning)
-    result: list[tuple] = []  # type: ignore[type-arg]
-    picks = [f"json_extract(value, '$[{i}]')" for i in range(len(varying))]
-    sql = (
-        f"INSERT INTO {table} ({names}) SELECT {', '.join(['%s'] * len(constants) + picks)} "
-        f"FROM json_each(%s) RETURNING {returning}"
-    )
-    for start in range(0, len(rows), BATCH):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*constants.values(), json.dumps(rows[start : start + BATCH])])
-            result.extend(cursor.fetchall())
-    return result
-
-
-def _insert_unnest(table, names, constants, varying, rows, returning) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
-    arrays = ", ".join(f"%s::{kind}[]" for _, kind in varying)
-    columns = [f"u.c{i}" for i in range(len(varying))]
-    sql = (
-        f"INSERT INTO {table} ({names}) SELECT {', '.join(['%s'] * len(constants) + columns)} "
-        f"FROM unnest({arrays}) WITH ORDINALITY AS u({', '.join(c[2:] for c in columns)}, n) "
-        f"ORDER BY u.n RETURNING {returning}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*constants.values(), *map(array_literal, zip(*rows, strict=True))])
-        return cursor.fetchall()
 
 
 def insert_postings_and_lots(rows: list[list[object]], expires_at: object) -> None:
@@ -159,52 +103,3 @@ def _lock_accounts(owners: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[
             [array_literal(members), array_literal(households)],
         )
         return {(kind, owner): (pk, balance) for pk, kind, owner, balance in cursor.fetchall()}
-
-
-def array_literal(values: Iterable[object]) -> str:
-    """A PostgreSQL array literal of integers, strings or None (NULL)."""
-    return "{" + ",".join([_element(v) for v in values]) + "}"
-
-
-def _element(value: object) -> str:
-    if type(value) is int:
-        return str(value)
-    if value is None:
-        return "NULL"
-    if isinstance(value, str):  # quoted: a string may hold commas, braces, quotes or NULL
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    raise TypeError(f"no array element for {value!r}")
-
-
-def saved_instances(template: M, rows: Sequence[dict[str, object]]) -> list[M]:
-    """Instances of rows just written, each `template`'s field values updated with one of
-    `rows` (attribute names: "member_id", not "member"), marked as read from the database.
-    Attributes are copied, not set through Model.__init__: that costs tens of microseconds
-    per instance, too much for thousands."""
-    model = type(template)
-    fields = {k: v for k, v in template.__dict__.items() if k != "_state"}
-    alias = connection.alias
-    made = []
-    for row in rows:
-        instance = model.__new__(model)
-        instance.__dict__.update(fields)
-        instance.__dict__.update(row)
-        instance._state = ModelState()
-        instance._state.adding = False
-        instance._state.db = alias
-        instance._state.fields_cache = dict(template._state.fields_cache)  # related objects
-        made.append(instance)
-    return made
-
-
-def new_public_ids(count: int, length: int = 16) -> list[str]:
-    """Many unguessable identifiers at once, from the alphabet of jifen.lib.ids: random bytes
-    mapped to characters by one bytes.translate (bytes past the last whole multiple of the
-    alphabet's length are dropped, so every character stays equally likely)."""
-    usable = 256 - 256 % len(_ALPHABET)
-    table = bytes.maketrans(bytes(range(usable)), (_ALPHABET * 256)[:usable].encode())
-    dropped = bytes(range(usable, 256))
-    text = ""
-    while len(text) < count * length:
-        text += secrets.token_bytes(count * length).translate(table, dropped).decode()
-    return [text[i * length : (i + 1) * length] for i in range(count)]

@@ -8,21 +8,19 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from jifen.accounts.models import User
-from jifen.ledger import errors, rules
+from jifen.idempotency.services import request_hash
+from jifen.ledger import errors
 from jifen.ledger.accounts import member_accounts_for, policy_of, system_account, wallets_for
-from jifen.ledger.bulk import (
-    add_to_columns,
-    insert_postings_and_lots,
-    insert_select,
-    new_public_ids,
-    points_accounts,
-    saved_instances,
-)
+from jifen.ledger.awards import AwardResult
+from jifen.ledger.bulk import add_to_columns, insert_postings_and_lots, points_accounts
+from jifen.ledger.checks import once, require_active, require_amount, require_reason
 from jifen.ledger.limits import charge
 from jifen.ledger.models import AccountKind, LedgerPolicy, Transaction, TransactionKind
-from jifen.ledger.services import AwardResult, _active, _check, once, request_hash
+from jifen.ledger.policy import award_limits, expiry_for, truncates
 from jifen.lib import clock
+from jifen.lib.bulk_sql import insert_select, saved_instances
 from jifen.lib.errors import DomainError
+from jifen.lib.ids import new_public_ids
 from jifen.programmes.models import Community, Member, Programme, ProgrammeWalletLevel
 
 
@@ -37,16 +35,17 @@ def bulk_award(
     """Award each (member, points), within caps and quotas. A member over a cap gets what is
     left (or nothing): `awarded` says so. Raises AmountNotPositive, ReasonRequired,
     InactiveMember, DuplicateAward (for any member: then nobody is awarded)."""
+    require_reason(reason)
     seen: set[int] = set()
     for member, amount in awards:
-        _check(amount, reason)
-        _active(member)
+        require_amount(amount)
+        require_active(member)
         if member.programme_id != programme.pk:
             raise ValueError("a member of another programme")
         if member.pk in seen:  # one line per attendee: a second is a mistake, not a bonus
             raise errors.DuplicateAward(name=member.display_name)
         seen.add(member.pk)
-    digest = request_hash("bulk", [(m.pk, a) for m, a in awards], reason)
+    digest = request_hash("bulk", actor, [(m.pk, a) for m, a in awards], reason)
     key = f"{idempotency_key}#0" if idempotency_key else None
     return once(
         programme,
@@ -174,7 +173,7 @@ def _postings_and_lots(programme, policy, live, txs, wallets, balances, now) -> 
     for (m, g), tx, after in zip(live, txs, balances, strict=True):
         rows.append([tx.pk, issuance[m.community_id], -g, None])
         rows.append([tx.pk, wallets[m.pk].id, g, after])
-    expires = rules.expiry_for(policy, now)
+    expires = expiry_for(policy, now)
     if connection.vendor == "postgresql":
         insert_postings_and_lots(rows, expires)
         return
@@ -218,9 +217,9 @@ def _granted(
             with transaction.atomic():
                 taken = charge(
                     programme,
-                    rules.award_limits(policy, member, now),
+                    award_limits(policy, member, now),
                     amount,
-                    truncate=rules.truncates(policy),
+                    truncate=truncates(policy),
                 )
             granted.append((taken.granted, taken.truncated_by, taken.charges or None))
         except DomainError as refusal:

@@ -5,8 +5,10 @@ from django.db import transaction
 
 from jifen.accounts.models import User
 from jifen.audit.services import record
+from jifen.idempotency.services import request_hash
 from jifen.ledger import errors
 from jifen.ledger.accounts import add_lifetime, policy_of, system_account, wallet_of
+from jifen.ledger.checks import once, require_active, require_amount, require_reason
 from jifen.ledger.limits import give_back
 from jifen.ledger.models import (
     WALLETS,
@@ -19,8 +21,7 @@ from jifen.ledger.models import (
     Transaction,
     TransactionKind,
 )
-from jifen.ledger.postings import Leg
-from jifen.ledger.services import _active, _check, once, post_expiring, request_hash
+from jifen.ledger.postings import Leg, post_expiring
 from jifen.lib import clock
 from jifen.programmes.models import Member, Role, RoleKind
 
@@ -35,7 +36,8 @@ def request_approval(
 ) -> Approval:
     """Ask for a grant from the fund (amount > 0) or an adjustment (±) that a reviewer other
     than `actor` must approve."""
-    _check(amount if kind == ApprovalKind.GRANT else abs(amount), reason)
+    require_amount(amount if kind == ApprovalKind.GRANT else abs(amount))
+    require_reason(reason)
     approval = Approval.objects.create(
         programme=member.programme,
         kind=kind,
@@ -105,7 +107,7 @@ def _may_decide(approval: Approval, actor: User) -> None:
 
 def _grant(approval: Approval, actor: User) -> Transaction:
     member = approval.member
-    _active(member)
+    require_active(member)
     fund = system_account(member.community, AccountKind.FUND)
     tx = Transaction(
         programme=member.programme,
@@ -153,8 +155,8 @@ def reverse_transaction(
     """A new transaction with every posting negated, pointing at the original; once only.
     Points a resident already spent cannot be taken back (InsufficientPoints).
     Raises ReasonRequired, AlreadyReversed, NotReversible."""
-    _check(1, reason)
-    digest = request_hash("reverse", original.pk, reason)
+    require_reason(reason)
+    digest = request_hash("reverse", actor, original.pk, reason)
     return once(
         original.programme,
         idempotency_key,
@@ -233,11 +235,11 @@ def transfer_points(
 ) -> Transaction:
     """Member to member, only where the programme allows it (the documents say points are
     not transferable, so it is off by default). Raises TransfersNotAllowed."""
-    _check(amount)
+    require_amount(amount)
     policy = policy_of(sender.programme)
     if not policy.transfers_allowed:
         raise errors.TransfersNotAllowed()
-    _active(recipient)
+    require_active(recipient)
     with transaction.atomic():
         tx = Transaction(
             programme=sender.programme,

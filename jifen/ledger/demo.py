@@ -7,10 +7,9 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from jifen.ledger import corrections, services
-from jifen.ledger.bulk_award import bulk_award
-from jifen.ledger.expiry import expire_lots
+from jifen.ledger import services
 from jifen.ledger.models import Transaction, TransactionKind
+from jifen.ledger.services import bulk_award, expire_lots
 from jifen.lib import clock, demo_steps
 from jifen.lib.errors import DomainError
 from jifen.programmes.models import Member, Programme, RoleKind
@@ -93,10 +92,10 @@ def _everyday_life(programme, members, staff, rng, tz, today) -> None:  # type: 
 
 
 def _grant(member: Member, staff: dict) -> None:  # type: ignore[type-arg]
-    approval = corrections.request_approval(
+    approval = services.request_approval(
         kind="grant", member=member, amount=30, reason="困难家庭帮扶", actor=staff[RoleKind.ADMIN]
     )
-    _try(lambda: corrections.approve(approval=approval, actor=staff[RoleKind.REVIEWER]))
+    _try(lambda: services.approve(approval=approval, actor=staff[RoleKind.REVIEWER]))
 
 
 def _reverse_some(programme: Programme, staff: dict, rng: random.Random) -> None:  # type: ignore[type-arg]
@@ -107,7 +106,7 @@ def _reverse_some(programme: Programme, staff: dict, rng: random.Random) -> None
     )
     for original in rng.sample(awards, 3):
         _try(
-            lambda o=original: corrections.reverse_transaction(
+            lambda o=original: services.reverse_transaction(
                 original=o, reason="重复录入", actor=staff[RoleKind.ADMIN]
             )
         )

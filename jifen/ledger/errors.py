@@ -30,11 +30,6 @@ class ReasonRequired(InvalidInput):
     message = _("Give a reason.")
 
 
-class IdempotencyConflict(Conflict):
-    code = "idempotency_conflict"
-    message = _("This idempotency key was already used for a different request.")
-
-
 class AlreadyReversed(Conflict):
     code = "already_reversed"
     message = _("This transaction has already been reversed.")
@@ -76,11 +71,6 @@ class AlreadyDecided(Conflict):
 class TransfersNotAllowed(DomainError):
     code = "transfers_not_allowed"
     message = _("Points cannot be transferred between residents in this programme.")
-
-
-class InactiveMember(DomainError):
-    code = "member_inactive"
-    message = _("%(name)s is not an active member.")
 
 
 class FundInsufficient(DomainError):

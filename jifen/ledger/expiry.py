@@ -1,16 +1,14 @@
 """Expiry: what is left of expired lots moves to the community's expiry account."""
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Min, Sum
 
 from jifen.ledger.accounts import system_account
-from jifen.ledger.models import WALLETS, Account, AccountKind, Lot, Transaction, TransactionKind
+from jifen.ledger.models import Account, AccountKind, Lot, Transaction, TransactionKind
 from jifen.ledger.postings import Leg, post
 from jifen.lib import clock
-from jifen.programmes.models import Household, Member, Programme
+from jifen.programmes.models import Programme
 
 
 def expire_lots(*, programme: Programme, now: datetime | None = None) -> int:
@@ -53,42 +51,3 @@ def _expire(account: Account, now: datetime) -> int:
         lot_plan={account.pk: lots},
     )
     return 1
-
-
-@dataclass(frozen=True)
-class Expiring:
-    """Points of one wallet that expire soon. `member` is None for a household wallet."""
-
-    account: Account
-    member: Member | None
-    household: Household | None
-    points: int
-    first_expiry: datetime
-
-
-def expiring_soon(
-    programme: Programme, *, within_days: int = 30, now: datetime | None = None
-) -> list[Expiring]:
-    """Wallets (member or household) with points expiring within the coming days, with how
-    many and the first date, in one grouped query."""
-    now = now or clock.now()
-    rows = (
-        Lot.objects.filter(
-            account__programme=programme,
-            account__kind__in=WALLETS,
-            remaining__gt=0,
-            expires_at__gt=now,
-            expires_at__lte=now + timedelta(days=within_days),
-        )
-        .values("account")
-        .annotate(points=Sum("remaining"), first=Min("expires_at"))
-        .order_by("first", "account")
-    )
-    accounts = Account.objects.select_related("member", "household").in_bulk(
-        [r["account"] for r in rows]
-    )
-    return [
-        Expiring(a, a.member, a.household, r["points"], r["first"])
-        for r in rows
-        for a in [accounts[r["account"]]]
-    ]

@@ -1,6 +1,6 @@
 """Periodic ledger work, run by `jifen worker`."""
 
-from jifen.ledger.expiry import expire_lots
+from jifen.ledger.services import expire_lots
 from jifen.lib.jobs import register
 from jifen.programmes.models import Programme
 

@@ -298,7 +298,7 @@ DEFAULT_QUOTA_TIERS = [[3000, 250], [6000, 500], [9000, 750], [12000, 1000], [No
 
 
 class LedgerPolicy(models.Model):
-    """A programme's ledger rules: expiry, caps, quotas, transfers."""
+    """A programme's ledger policy: expiry, caps, quotas, transfers."""
 
     programme = models.OneToOneField(
         "programmes.Programme", on_delete=models.CASCADE, related_name="ledger_policy"

@@ -14,7 +14,9 @@ from django.db import connection
 from django.db.models import F
 
 from jifen.ledger.errors import InsufficientPoints
-from jifen.ledger.models import WALLETS, Account, Lot, Posting, Transaction
+from jifen.ledger.models import WALLETS, Account, Asset, LedgerPolicy, Lot, Posting, Transaction
+from jifen.ledger.policy import expiry_for
+from jifen.lib import clock
 
 LotPlan = dict[int, list[tuple[int, int]]]  # account id → [(lot id, points)]
 
@@ -70,6 +72,21 @@ def post(
     )
     used = _lots(postings, legs, expires_at, lot_plan or {})
     return Posted(tx, balances, used)
+
+
+def post_expiring(
+    tx: Transaction,
+    legs: list[Leg],
+    policy: LedgerPolicy,
+    *,
+    earned_at: datetime | None = None,
+    lot_plan: LotPlan | None = None,
+) -> Posted:
+    """`post`, the points it credits to a wallet expiring as the programme's policy says for
+    points earned at `earned_at` (now when not given). Minutes of service never expire."""
+    points = all(leg.account.asset == Asset.POINTS for leg in legs)
+    expires_at = expiry_for(policy, earned_at or clock.now()) if points else None
+    return post(tx, legs, expires_at=expires_at, lot_plan=lot_plan)
 
 
 def _is_issue(legs: list[Leg]) -> bool:

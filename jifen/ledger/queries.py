@@ -1,10 +1,17 @@
 """Reads of the ledger shaped for screens. Balances are stored: never a sum over postings."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Min, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jifen.ledger.accounts import member_account, wallet_of
-from jifen.ledger.models import AccountKind, Asset, Posting
-from jifen.programmes.models import Member
+from jifen.ledger.awards import AwardResult
+from jifen.ledger.models import WALLETS, Account, AccountKind, Asset, Lot, Posting, TransactionKind
+from jifen.lib import clock
+from jifen.programmes.models import Household, Member, Programme
 
 PAGE = 50
 
@@ -36,3 +43,119 @@ def statement(
     if before:
         qs = qs.filter(id__lt=before)
     return list(qs[:limit])
+
+
+@dataclass(frozen=True)
+class LatestAward:
+    points: int
+    total: int
+    at: object
+
+
+@dataclass(frozen=True)
+class PointsPage:
+    summary: Summary
+    expiring_soon: int
+    latest_award: LatestAward | None
+    entries: list[Posting]
+    next_before: int | None
+
+
+def points_page(member: Member, *, before: int | None = None) -> PointsPage:
+    wallet = wallet_of(member)
+    now = timezone.now()
+    soon = (
+        Lot.objects.filter(
+            account=wallet,
+            remaining__gt=0,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=30),
+        ).aggregate(total=Sum("remaining"))["total"]
+        or 0
+    )
+    entries = statement(member, before=before)
+    return PointsPage(
+        summary_of(member),
+        soon,
+        latest_award(member),
+        entries,
+        entries[-1].pk if len(entries) == 50 else None,
+    )
+
+
+def latest_award(member: Member, within_hours: int = 24) -> LatestAward | None:
+    """The last award of the past day: the “本次获得5积分，当前总积分250” the resident sees."""
+    posting = (
+        Posting.objects.filter(
+            account=wallet_of(member),
+            amount__gt=0,
+            transaction__kind=TransactionKind.AWARD,
+            transaction__member=member,
+            transaction__created_at__gte=timezone.now() - timedelta(hours=within_hours),
+        )
+        .select_related("transaction")
+        .order_by("-id")
+        .first()
+    )
+    if posting is None:
+        return None
+    return LatestAward(posting.amount, posting.balance_after or 0, posting.transaction.created_at)
+
+
+def award_message(programme: Programme, result: AwardResult) -> str:
+    """The instant feedback the documents ask for after every award:
+    “本次获得5积分，当前总积分250”, in the request's language."""
+    params = {
+        "points": result.awarded,
+        "currency": programme.currency_name,
+        "total": result.balance,
+        "requested": result.requested,
+    }
+    if result.truncated:
+        return (
+            _(
+                "You earned %(points)s %(currency)s (of %(requested)s: a limit was reached); "
+                "your total is now %(total)s."
+            )
+            % params
+        )
+    return _("You earned %(points)s %(currency)s; your total is now %(total)s.") % params
+
+
+@dataclass(frozen=True)
+class Expiring:
+    """Points of one wallet that expire soon. `member` is None for a household wallet."""
+
+    account: Account
+    member: Member | None
+    household: Household | None
+    points: int
+    first_expiry: datetime
+
+
+def expiring_soon(
+    programme: Programme, *, within_days: int = 30, now: datetime | None = None
+) -> list[Expiring]:
+    """Wallets (member or household) with points expiring within the coming days, with how
+    many and the first date, in one grouped query."""
+    now = now or clock.now()
+    rows = (
+        Lot.objects.filter(
+            account__programme=programme,
+            account__kind__in=WALLETS,
+            remaining__gt=0,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=within_days),
+        )
+        .values("account")
+        .annotate(points=Sum("remaining"), first=Min("expires_at"))
+        .order_by("first", "account")
+    )
+    accounts = Account.objects.select_related("member", "household").in_bulk(
+        [r["account"] for r in rows]
+    )
+    return [
+        Expiring(a, a.member, a.household, r["points"], r["first"])
+        for r in rows
+        for a in [accounts[r["account"]]]
+    ]

@@ -63,4 +63,4 @@ class MemberHasNoAccount(DomainError):
 
 class InactiveMember(DomainError):
     code = "member_inactive"
-    message = _("This member is not active.")
+    message = _("%(name)s is not an active member.")

@@ -220,7 +220,7 @@ def create_invitation(*, actor: User, member: Member) -> tuple[Invitation, str]:
     """A one-time link for `member` to set a password; earlier open invitations are revoked.
     Returns the invitation and its secret token (shown once, never stored)."""
     if member.status != MemberStatus.ACTIVE:
-        raise errors.InactiveMember()
+        raise errors.InactiveMember(name=member.display_name)
     now = timezone.now()
     Invitation.objects.filter(member=member, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now

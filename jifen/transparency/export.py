@@ -2,8 +2,8 @@
 
 from collections.abc import Iterator
 
-from jifen.ledger import signing
 from jifen.programmes.models import Programme
+from jifen.transparency import signing
 from jifen.transparency.leaves import logged_leaves
 from jifen.transparency.models import TreeHead
 

@@ -1,4 +1,4 @@
-"""From ledger rows to the canonical bytes a leaf hashes (jifen/ledger/canonical.py defines
+"""From ledger rows to the canonical bytes a leaf hashes (jifen/transparency/canonical.py defines
 them). The sequencer, `jifen verify` and `jifen export-log` all read leaves through here, so
 they can never disagree on one; the tests hold these bytes to `canonical_bytes`.
 
@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
-from jifen.ledger.bulk import array_literal
+from jifen.lib.bulk_sql import array_literal
 
 # The escaping json.dumps(ensure_ascii=False) itself applies to a string, quotes included.
 _string = json.encoder.encode_basestring  # type: ignore[attr-defined]

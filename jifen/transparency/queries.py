@@ -4,8 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from jifen.ledger import merkle
 from jifen.programmes.models import Programme
+from jifen.transparency import merkle
 from jifen.transparency.models import LogLeaf, TreeHead
 from jifen.transparency.sequencer import load_nodes
 

@@ -13,9 +13,9 @@ import time
 
 from django.db import connection, transaction
 
-from jifen.ledger import merkle, signing
-from jifen.ledger.bulk import array_literal
+from jifen.lib.bulk_sql import array_literal
 from jifen.programmes.models import Programme
+from jifen.transparency import merkle, signing
 from jifen.transparency.leaves import among, canonical_rows
 from jifen.transparency.models import LogLeaf, LogNode, LogQueue, LogState, TreeHead
 

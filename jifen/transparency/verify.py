@@ -23,9 +23,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Max, Q
 
-from jifen.ledger import merkle, signing
 from jifen.programmes.models import Programme
-from jifen.transparency import ledger_checks, verify_worker
+from jifen.transparency import ledger_checks, merkle, signing, verify_worker
 from jifen.transparency.leaves import logged_leaves
 from jifen.transparency.models import LogLeaf, LogNode, LogQueue, LogState, TreeHead
 from jifen.transparency.sequencer import STORED_LEVEL, stored_node_count

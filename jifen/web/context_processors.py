@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 
-from jifen.web.resident import acting_for
+from jifen.web.me import acting_for
 
 
 def acting(request: HttpRequest) -> dict[str, object]:

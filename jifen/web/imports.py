@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods
 from openpyxl import Workbook
 
 from jifen.programmes.access import access_programme
-from jifen.programmes.importing import ImportRefused, import_residents
-from jifen.programmes.imports import COLUMNS
+from jifen.programmes.import_parse import COLUMNS
+from jifen.programmes.import_write import ImportRefused, import_residents
 from jifen.web.common import render_console
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

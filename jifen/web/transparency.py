@@ -7,9 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
-from jifen.ledger import merkle, signing
 from jifen.programmes.models import Programme
-from jifen.transparency import queries
+from jifen.transparency import merkle, queries, signing
 
 
 def transparency(request: HttpRequest, slug: str) -> HttpResponse:

@@ -125,7 +125,7 @@ def foreign(programme, member, admin):
     award_points(member=member, amount=50, reason="seed")
     hold = hold_points(member=member, amount=5, reference="x")
     tx = Transaction.objects.first()
-    from jifen.ledger.corrections import request_approval
+    from jifen.ledger.services import request_approval
 
     approval = request_approval(kind="adjust", member=member, amount=3, reason="x", actor=admin)
     return {

@@ -26,13 +26,13 @@ def test_performs_once_and_replays_the_stored_answer(programme):
     first = run_once(
         programme=programme,
         key="k",
-        request_hash=request_hash("a"),
+        request_hash=request_hash("a", None),
         perform=_make_community(programme, "A"),
     )
     again = run_once(
         programme=programme,
         key="k",
-        request_hash=request_hash("a"),
+        request_hash=request_hash("a", None),
         perform=_make_community(programme, "A2"),
     )
     assert (first.replayed, again.replayed) == (False, True)
@@ -44,14 +44,14 @@ def test_refuses_the_key_for_another_request(programme):
     run_once(
         programme=programme,
         key="k",
-        request_hash=request_hash("a"),
+        request_hash=request_hash("a", None),
         perform=_make_community(programme, "A"),
     )
     with pytest.raises(IdempotencyConflict):
         run_once(
             programme=programme,
             key="k",
-            request_hash=request_hash("b"),
+            request_hash=request_hash("b", None),
             perform=_make_community(programme, "B"),
         )
     assert not programme.communities.filter(name="B").exists()
@@ -77,8 +77,13 @@ def test_refuses_an_empty_or_overlong_key(programme, key):
 
 
 def test_the_fingerprint_ignores_key_order_but_not_values():
-    assert request_hash({"a": 1, "b": 2}) == request_hash({"b": 2, "a": 1})
-    assert request_hash({"a": 1}) != request_hash({"a": 2})
+    assert request_hash("op", 1, {"a": 1, "b": 2}) == request_hash("op", 1, {"b": 2, "a": 1})
+    assert request_hash("op", 1, {"a": 1}) != request_hash("op", 1, {"a": 2})
+
+
+def test_the_fingerprint_includes_the_actor_and_the_operation():
+    assert request_hash("op", 1, {"a": 1}) != request_hash("op", 2, {"a": 1})
+    assert request_hash("op", 1, {"a": 1}) != request_hash("other", 1, {"a": 1})
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,12 +3,14 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from jifen.idempotency.services import IdempotencyConflict
 from jifen.ledger import errors
 from jifen.ledger.models import Account, AccountKind, Counter, Lot, Transaction
+from jifen.ledger.policy import quota_for
 from jifen.ledger.queries import summary_of
-from jifen.ledger.rules import quota_for
 from jifen.ledger.services import award_points
 from jifen.ledger.tests.helpers import ledger_state
+from jifen.programmes.errors import InactiveMember
 from jifen.programmes.models import MemberStatus, ProgrammeWalletLevel
 from jifen.testing import make_household, make_member
 
@@ -43,7 +45,7 @@ def test_an_inactive_member_earns_nothing(member):
     member.status = MemberStatus.LEFT
     member.save()
     before = ledger_state()
-    with pytest.raises(errors.InactiveMember):
+    with pytest.raises(InactiveMember):
         award_points(member=member, amount=5, reason="x")
     assert ledger_state() == before
 
@@ -132,7 +134,7 @@ def test_the_same_idempotency_key_returns_the_first_award(member):
 def test_the_same_key_for_another_request_is_a_conflict(member):
     award_points(member=member, amount=5, reason="x", idempotency_key="k")
     before = ledger_state()
-    with pytest.raises(errors.IdempotencyConflict):
+    with pytest.raises(IdempotencyConflict):
         award_points(member=member, amount=6, reason="x", idempotency_key="k")
     assert ledger_state() == before
 
@@ -171,7 +173,7 @@ def test_minutes_of_service_are_a_second_asset(member):
 
 
 def test_a_bulk_award_credits_every_attendee_in_one_call(community, member, neighbour):
-    from jifen.ledger.bulk_award import bulk_award
+    from jifen.ledger.services import bulk_award
 
     award_points(member=member, amount=10, reason="before")
     results = bulk_award(
@@ -196,7 +198,7 @@ def test_a_bulk_award_credits_every_attendee_in_one_call(community, member, neig
 
 
 def test_a_bulk_award_respects_each_members_cap(member, neighbour, policy):
-    from jifen.ledger.bulk_award import bulk_award
+    from jifen.ledger.services import bulk_award
 
     policy.caps = [{"scope": "member", "period": "day", "limit": 5}]
     policy.save()
@@ -237,7 +239,7 @@ def test_a_cap_changed_mid_period_applies_to_the_next_award(member, policy, new_
 
 
 def test_a_bulk_award_refuses_a_member_listed_twice_and_changes_nothing(member, neighbour):
-    from jifen.ledger.bulk_award import bulk_award
+    from jifen.ledger.services import bulk_award
 
     before = ledger_state()
     with pytest.raises(errors.DuplicateAward):

@@ -4,14 +4,14 @@ every row must still land on the right member, wallet, balance and lot."""
 import pytest
 from django.db.models import Sum
 
-from jifen.ledger import errors
-from jifen.ledger.bulk import array_literal, new_public_ids
-from jifen.ledger.bulk_award import bulk_award
+from jifen.idempotency.services import IdempotencyConflict
 from jifen.ledger.models import Account, AccountKind, Counter, Lot, Posting, Transaction
 from jifen.ledger.queries import summary_of
-from jifen.ledger.services import award_points
+from jifen.ledger.services import award_points, bulk_award
 from jifen.ledger.tests.helpers import ledger_state
-from jifen.lib.ids import _ALPHABET
+from jifen.lib.bulk_sql import array_literal
+from jifen.lib.ids import _ALPHABET, new_public_ids
+from jifen.programmes.errors import InactiveMember
 from jifen.programmes.models import MemberStatus, ProgrammeWalletLevel
 from jifen.testing import make_household, make_member
 from jifen.transparency.models import LogQueue
@@ -127,7 +127,7 @@ def test_a_replay_with_the_same_key_writes_nothing_and_returns_the_same_transact
     assert [r.transaction.pk for r in again] == [r.transaction.pk for r in first]
     assert [(r.awarded, r.balance) for r in again] == [(2, 2), (3, 3)]
     assert ledger_state() == before
-    with pytest.raises(errors.IdempotencyConflict):
+    with pytest.raises(IdempotencyConflict):
         bulk_award(
             programme=member.programme,
             reason="x",
@@ -140,7 +140,7 @@ def test_an_inactive_member_anywhere_in_the_list_changes_nothing(community, memb
     others = [make_member(community=community) for _ in range(3)]
     others[2].status = MemberStatus.LEFT
     before = ledger_state()
-    with pytest.raises(errors.InactiveMember):
+    with pytest.raises(InactiveMember):
         bulk_award(
             programme=member.programme,
             reason="x",

@@ -9,10 +9,15 @@ import pytest
 from django.db import connection, connections
 
 from jifen.ledger.accounts import policy_of
-from jifen.ledger.corrections import reverse_transaction
 from jifen.ledger.models import Counter, Hold, HoldStatus, Transaction
 from jifen.ledger.queries import summary_of
-from jifen.ledger.services import award_points, hold_points, release_hold, settle_hold
+from jifen.ledger.services import (
+    award_points,
+    hold_points,
+    release_hold,
+    reverse_transaction,
+    settle_hold,
+)
 from jifen.lib.errors import DomainError
 from jifen.programmes.models import RoleKind
 from jifen.testing import (

@@ -5,22 +5,20 @@ import time_machine
 
 from jifen.ledger import errors
 from jifen.ledger.accounts import system_account
-from jifen.ledger.corrections import (
-    approve,
-    reject,
-    request_approval,
-    reverse_transaction,
-    transfer_points,
-)
-from jifen.ledger.expiry import expire_lots, expiring_soon
 from jifen.ledger.models import AccountKind, Lot, TransactionKind
-from jifen.ledger.queries import summary_of
+from jifen.ledger.queries import expiring_soon, summary_of
 from jifen.ledger.services import (
+    approve,
     award_points,
     donate_points,
+    expire_lots,
     hold_points,
+    reject,
     release_hold,
+    request_approval,
+    reverse_transaction,
     settle_hold,
+    transfer_points,
 )
 from jifen.ledger.tests.helpers import ledger_state
 from jifen.programmes.models import ProgrammeWalletLevel, RoleKind

@@ -9,11 +9,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from jifen.ledger import corrections, services
+from jifen.ledger import services
 from jifen.ledger.accounts import policy_of
-from jifen.ledger.bulk_award import bulk_award
-from jifen.ledger.expiry import expire_lots
 from jifen.ledger.models import Account, Hold, HoldStatus, Lot, Posting, Transaction
+from jifen.ledger.services import bulk_award, expire_lots
 from jifen.lib.errors import DomainError
 from jifen.programmes.models import RoleKind
 from jifen.testing import make_community, make_member, make_programme, make_staff
@@ -74,7 +73,7 @@ class Ledger(RuleBasedStateMachine):
         kind = "grant" if grant else "adjust"
         change = -amount if negative and not grant else amount
         approval = self.attempt(
-            corrections.request_approval,
+            services.request_approval,
             kind=kind,
             amount=change,
             member=self.members[who],
@@ -82,7 +81,7 @@ class Ledger(RuleBasedStateMachine):
             actor=self.admin,
         )
         if approval:
-            self.attempt(corrections.approve, approval=approval, actor=self.reviewer)
+            self.attempt(services.approve, approval=approval, actor=self.reviewer)
 
     @rule(pick=st.integers(0, 200))
     def reverse(self, pick):
@@ -91,7 +90,7 @@ class Ledger(RuleBasedStateMachine):
             original = Transaction.objects.order_by("id")[pick % count]
             self.reversed = bool(
                 self.attempt(
-                    corrections.reverse_transaction,
+                    services.reverse_transaction,
                     original=original,
                     reason="r",
                     actor=self.admin,

@@ -6,9 +6,8 @@ import pytest
 import time_machine
 
 from jifen.ledger import errors
-from jifen.ledger.corrections import reverse_transaction
 from jifen.ledger.models import Counter
-from jifen.ledger.services import award_points, donate_points
+from jifen.ledger.services import award_points, donate_points, reverse_transaction
 
 # 10:00 in Shanghai on 30 and 31 March, then 1 April.
 MARCH_30 = datetime(2026, 3, 30, 2, 0, tzinfo=UTC)
@@ -111,8 +110,8 @@ def test_a_refused_reversal_gives_nothing_back(member, admin, daily_cap):
 
 
 def test_a_reversed_bulk_award_frees_each_members_cap(member, neighbour, admin, daily_cap):
-    from jifen.ledger.bulk_award import bulk_award
     from jifen.ledger.models import Transaction
+    from jifen.ledger.services import bulk_award
 
     with time_machine.travel(MARCH_30):
         results = bulk_award(

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from jifen.audit.models import AuditEntry
 from jifen.programmes import services
 from jifen.programmes.access import operator_scope, staff_scope
-from jifen.programmes.importing import ImportRefused, import_residents
+from jifen.programmes.import_write import ImportRefused, import_residents
 from jifen.programmes.models import Household, Member, MemberStatus, RoleKind
 from jifen.testing import make_household, make_member, make_staff
 

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jifen.ledger.accounts import system_account, wallet_of
-from jifen.ledger.canonical import CanonicalTransaction, canonical_bytes
 from jifen.ledger.models import AccountKind, Posting, Transaction
 from jifen.testing import make_user
+from jifen.transparency.canonical import CanonicalTransaction, canonical_bytes
 from jifen.transparency.leaves import actor_pseudonym, canonical_leaves
 
 # Every character a database text column holds: controls, quotes, backslashes, U+2028, emoji…

@@ -5,10 +5,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from jifen.ledger import merkle
 from jifen.ledger.models import Posting, Transaction
 from jifen.ledger.services import award_points, donate_points, hold_points, settle_hold
-from jifen.transparency import queries
+from jifen.transparency import merkle, queries
 from jifen.transparency.models import LogLeaf, LogQueue, TreeHead
 from jifen.transparency.sequencer import seal, seal_all
 from jifen.transparency.verify import Discrepancy, verify_programme

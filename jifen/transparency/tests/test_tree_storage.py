@@ -6,14 +6,13 @@ the canonical bytes of every transaction (which on PostgreSQL were hashed in SQL
 import pytest
 from django.db import connection, transaction
 
-from jifen.ledger import merkle, signing
 from jifen.ledger.models import Posting
 from jifen.ledger.services import award_points, donate_points
-from jifen.ledger.tests.test_merkle import plain_mth, plain_path, plain_subproof
-from jifen.transparency import queries
+from jifen.transparency import merkle, queries, signing
 from jifen.transparency.leaves import canonical_leaves
 from jifen.transparency.models import LogLeaf, LogNode, TreeHead
 from jifen.transparency.sequencer import STORED_LEVEL, seal, stored_node_count
+from jifen.transparency.tests.test_merkle import plain_mth, plain_path, plain_subproof
 from jifen.transparency.verify import Discrepancy, verify_programme
 
 # Heads at 1, 8, 32, 48, 64, 73 and 100 leaves: whole and partial chunks of 32 leaves.

@@ -6,9 +6,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jifen.audit.models import AuditEntry
-from jifen.ledger.corrections import request_approval
 from jifen.ledger.models import Approval, Transaction
-from jifen.ledger.services import award_points
+from jifen.ledger.services import award_points, request_approval
 from jifen.programmes.models import Community, Household, Invitation, Member, Role, RoleKind
 from jifen.programmes.services import create_invitation
 from jifen.testing import make_household, make_member, make_staff

@@ -12,7 +12,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from jifen.audit.models import AuditEntry
-from jifen.programmes.imports import COLUMNS
+from jifen.programmes.import_parse import COLUMNS
 from jifen.programmes.models import Household, Member, RoleKind
 from jifen.programmes.tests.test_import_residents import GOOD, as_csv, as_xlsx, changed
 from jifen.testing import make_staff

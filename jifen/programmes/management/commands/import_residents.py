@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import translation
 
 from jifen.programmes.access import operator_scope
-from jifen.programmes.importing import ImportRefused, ImportResult, import_residents
+from jifen.programmes.import_write import ImportRefused, ImportResult, import_residents
 from jifen.programmes.models import Programme
 
 BAR_FROM_ROWS = 1_000  # shorter files import in a blink: no progress bar

@@ -5,9 +5,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jifen.ledger import signing
-from jifen.ledger.bundle import write_bundle
 from jifen.programmes.models import Programme
+from jifen.transparency import signing
+from jifen.transparency.bundle import write_bundle
 from jifen.transparency.export import bundle_heads, bundle_leaves
 from jifen.transparency.models import LogLeaf
 

@@ -17,7 +17,7 @@ from jifen.programmes.access import StaffScope, access_community, access_program
 from jifen.programmes.queries import communities_with_counts, console_figures, staff_roles
 from jifen.programmes.staff import staff_account
 from jifen.web.common import render_console, show_refusal
-from jifen.web.forms_console import CommunityForm, ProgrammeForm, RoleForm
+from jifen.web.forms import CommunityForm, ProgrammeForm, RoleForm
 
 
 def console(request: HttpRequest, slug: str) -> HttpResponse:

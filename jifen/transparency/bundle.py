@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable
 from typing import IO
 
-from jifen.ledger.signing import SignedTreeHead
+from jifen.transparency.signing import SignedTreeHead
 
 FORMAT = "jifen-log-bundle-v1"
 

@@ -11,10 +11,9 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from jifen.ledger import corrections, services
-from jifen.ledger.feedback import award_message
-from jifen.ledger.member_view import points_page
+from jifen.ledger import services
 from jifen.ledger.models import Approval, ApprovalStatus, Transaction
+from jifen.ledger.queries import award_message, points_page
 from jifen.lib.errors import DomainError
 from jifen.programmes.access import access_member, access_programme
 from jifen.web.common import render_console, show_form_errors, show_refusal
@@ -83,7 +82,7 @@ def request_adjustment(request: HttpRequest, slug: str, public_id: str) -> HttpR
     form = AdjustmentForm(request.POST)
     if form.is_valid():
         try:
-            corrections.request_approval(
+            services.request_approval(
                 kind="adjust",
                 member=access_member(scope, public_id),
                 actor=request.user,
@@ -109,7 +108,7 @@ def reverse(request: HttpRequest, slug: str, public_id: str, transaction_id: str
         raise Http404
     if form.is_valid():
         try:
-            corrections.reverse_transaction(
+            services.reverse_transaction(
                 original=original, actor=request.user, reason=form.cleaned_data["reason"]
             )
             messages.success(request, _("Reversed."))
@@ -138,10 +137,10 @@ def decide(request: HttpRequest, slug: str, approval_id: int) -> HttpResponse:
         raise Http404
     try:
         if request.POST.get("decision") == "approve":
-            corrections.approve(approval=approval, actor=request.user)
+            services.approve(approval=approval, actor=request.user)
             messages.success(request, _("Approved and recorded."))
         else:
-            corrections.reject(approval=approval, actor=request.user)
+            services.reject(approval=approval, actor=request.user)
             messages.success(request, _("Rejected."))
     except DomainError as error:
         show_refusal(request, error)

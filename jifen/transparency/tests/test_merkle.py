@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jifen.ledger import merkle
+from jifen.transparency import merkle
 
 
 def sha(data: bytes) -> bytes:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jifen.lib.errors import DomainError
 from jifen.lib.phones import mask_phone
-from jifen.programmes import member_queries, services
+from jifen.programmes import queries, services
 from jifen.programmes.access import (
     StaffScope,
     access_household,
@@ -29,7 +29,7 @@ from jifen.programmes.access import (
 from jifen.programmes.models import Household, Invitation, Member, MemberStatus
 from jifen.web.common import ACTING_FOR_SESSION_KEY, render_console, show_refusal
 from jifen.web.forms import MemberForm
-from jifen.web.resident import acting_for
+from jifen.web.me import acting_for
 
 
 def _int(value: str | None) -> int | None:
@@ -54,7 +54,7 @@ def _wants_partial(request: HttpRequest) -> bool:
 @require_GET
 def resident_list(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_members")
-    page = member_queries.resident_page(
+    page = queries.resident_page(
         scope,
         text=request.GET.get("q", "")[:100],
         community=_int(request.GET.get("community")),
@@ -86,9 +86,9 @@ def resident_detail(request: HttpRequest, slug: str, public_id: str) -> HttpResp
         {
             "member": member,
             "phone": _phone_for(scope, member.phone),
-            "housemates": member_queries.household_members(member.household),
-            "history": member_queries.member_history(member),
-            "account": member_queries.account_status(member),
+            "housemates": queries.household_members(member.household),
+            "history": queries.member_history(member),
+            "account": queries.account_status(member),
         },
     )
 
@@ -120,7 +120,7 @@ def _member_form(
         request.POST if request.method == "POST" else None,
         initial=initial,
         communities=list(scope.communities()),
-        households=member_queries.household_choices(scope),
+        households=queries.household_choices(scope),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -209,7 +209,7 @@ def _invitation_path(scope: StaffScope, token: str) -> str:
 @require_GET
 def invitation_list(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
-    invitations = member_queries.open_invitations(scope)
+    invitations = queries.open_invitations(scope)
     return render_console(
         request, scope, "web/console/invitations.html", {"invitations": invitations}
     )
@@ -270,7 +270,7 @@ def _stop_acting(request: HttpRequest) -> Member | None:
 @require_GET
 def household_list(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_members")
-    page = member_queries.household_page(
+    page = queries.household_page(
         scope, community=_int(request.GET.get("community")), after=_int(request.GET.get("after"))
     )
     return render_console(
@@ -295,7 +295,7 @@ def household_detail(request: HttpRequest, slug: str, public_id: str) -> HttpRes
         "web/console/household.html",
         {
             "household": household,
-            "members": member_queries.household_members(household),
+            "members": queries.household_members(household),
         },
     )
 

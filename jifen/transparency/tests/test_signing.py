@@ -1,6 +1,6 @@
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from jifen.ledger import signing
+from jifen.transparency import signing
 
 
 def test_a_signed_head_verifies_with_the_public_key_and_fails_when_altered():

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta, timezone
 
-from jifen.ledger.canonical import CanonicalTransaction, canonical_bytes
+from jifen.transparency.canonical import CanonicalTransaction, canonical_bytes
 
 
 def make(**changes):

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from jifen.ledger import merkle, signing
-from jifen.ledger.bundle import write_bundle
-from jifen.ledger.canonical import CanonicalTransaction, canonical_bytes
+from jifen.transparency import merkle, signing
+from jifen.transparency.bundle import write_bundle
+from jifen.transparency.canonical import CanonicalTransaction, canonical_bytes
 
 VERIFIER = Path(__file__).resolve().parents[3] / "tools" / "verify_bundle.py"
 

@@ -4,10 +4,9 @@ approvals queue, and the public transparency page."""
 import pytest
 from django.urls import reverse
 
-from jifen.ledger.corrections import request_approval
 from jifen.ledger.models import Approval, Transaction
 from jifen.ledger.queries import summary_of
-from jifen.ledger.services import award_points
+from jifen.ledger.services import award_points, request_approval
 from jifen.programmes.models import RoleKind
 from jifen.testing import make_staff
 from jifen.transparency.sequencer import seal_all

@@ -7,8 +7,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.safestring import mark_safe
 
-from jifen.ledger.member_view import latest_award, points_page
-from jifen.ledger.queries import summary_of
+from jifen.ledger.queries import latest_award, points_page, summary_of
 from jifen.programmes.access import access_member, access_programme, resident_member
 from jifen.programmes.cardtokens import card_qr_svg
 from jifen.programmes.models import Member

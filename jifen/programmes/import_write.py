@@ -1,6 +1,6 @@
 """Importing residents from a spreadsheet (一户一档): all rows or none, and again = update.
 
-The rows are checked first (jifen.programmes.imports, no database), then matched against the
+The rows are checked first (jifen.programmes.import_parse, no database), then matched against the
 programme's households and members through lookups built once, and written with bulk_create
 and executemany updates: the per-row services would need minutes for 10,000 rows. One audit entry
 records the whole import.
@@ -21,7 +21,13 @@ from django.utils.translation import gettext_lazy as _
 from jifen.audit.services import record
 from jifen.lib.errors import InvalidInput
 from jifen.programmes.access import StaffScope
-from jifen.programmes.imports import FileUnreadable, ResidentRow, RowError, check_rows, read_table
+from jifen.programmes.import_parse import (
+    FileUnreadable,
+    ResidentRow,
+    RowError,
+    check_rows,
+    read_table,
+)
 from jifen.programmes.models import Community, Household, Member
 
 BATCH = 1_000
