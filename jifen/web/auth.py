@@ -20,13 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jifen.accounts.models import User
-from jifen.accounts.throttle import (
-    TooManyAttempts,
-    check_allowed,
-    client_ip,
-    record_failure,
-    record_success,
-)
+from jifen.accounts.throttle import TooManyAttempts, client_ip
 from jifen.programmes import services
 from jifen.programmes.errors import InvitationInvalid
 from jifen.programmes.models import Invitation
@@ -70,21 +64,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _login_page(request, LoginForm(request))
     form = LoginForm(request, data=request.POST)
-    login_name, ip = request.POST.get("username", ""), client_ip(request)
     try:
-        check_allowed(login_name, ip)  # before the password: a locked login learns nothing
-        if form.is_valid():
-            return _sign_in(request, form.get_user(), login_name)
-        if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
-            logger.info("Sign-in failed from %s", ip)  # never the login: it may be a phone
-            record_failure(login_name, ip)
-            check_allowed(login_name, ip)  # say so at once when this failure locked it
+        if form.is_valid():  # the backend throttles the password check
+            return _sign_in(request, form.get_user())
     except TooManyAttempts as error:
-        logger.warning("Sign-in refused from %s: too many failures", ip)
-        form = LoginForm(request, initial={"username": login_name})
+        logger.warning("Sign-in refused from %s: too many failures", client_ip(request))
+        form = LoginForm(request, initial={"username": request.POST.get("username", "")})
         response = _login_page(request, form, locked=str(error), status=429)
         response["Retry-After"] = str(error.retry_after)
         return response
+    if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
+        logger.info("Sign-in failed from %s", client_ip(request))  # never the login: a phone
     return _login_page(request, form, status=422)
 
 
@@ -95,9 +85,8 @@ def _login_page(
     return render(request, "web/login.html", context, status=status)
 
 
-def _sign_in(request: HttpRequest, user: User, login_name: str) -> HttpResponse:
+def _sign_in(request: HttpRequest, user: User) -> HttpResponse:
     """Start the session in the user's saved language and send them where they work."""
-    record_success(login_name)
     auth_login(request, user)
     language = user.language if user.language in dict(settings.LANGUAGES) else None
     target = _safe_next(request)
