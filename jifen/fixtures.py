@@ -16,7 +16,7 @@ from jifen.testing import (
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Login throttling counts in the cache; one test's failures must not lock the next."""
+    """Nothing a test leaves in the cache reaches the next one."""
     cache.clear()
     yield
     cache.clear()

@@ -125,9 +125,13 @@ CACHES = {
     }
 }
 
-# Login throttling: this many failures per account (or per address) lock it for the window.
-LOGIN_FAILURE_LIMIT = int(os.environ.get("JIFEN_LOGIN_FAILURE_LIMIT", "5"))
-LOGIN_LOCKOUT_SECONDS = int(os.environ.get("JIFEN_LOGIN_LOCKOUT_SECONDS", "900"))
+# Sign-in throttling (jifen/accounts/throttle.py): free failures per (account, address) and
+# per address, then waits doubling from the first delay up to the ceiling.
+LOGIN_FREE_FAILURES = int(os.environ.get("JIFEN_LOGIN_FREE_FAILURES", "5"))
+LOGIN_ADDRESS_FREE_FAILURES = int(os.environ.get("JIFEN_LOGIN_ADDRESS_FREE_FAILURES", "50"))
+LOGIN_FIRST_DELAY_SECONDS = int(os.environ.get("JIFEN_LOGIN_FIRST_DELAY_SECONDS", "2"))
+LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("JIFEN_LOGIN_MAX_DELAY_SECONDS", "900"))
+LOGIN_WINDOW_SECONDS = int(os.environ.get("JIFEN_LOGIN_WINDOW_SECONDS", "900"))
 INVITATION_VALID_DAYS = int(os.environ.get("JIFEN_INVITATION_VALID_DAYS", "7"))
 
 LANGUAGE_CODE = "zh-hans"

@@ -6,11 +6,16 @@ from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
 from jifen.accounts.models import User
+from jifen.accounts.throttle import attempt_succeeded, client_ip, reserve_attempt
 from jifen.lib.errors import InvalidPhone
 from jifen.lib.phones import normalise_phone
 
 
 class PhoneOrUsernameBackend(ModelBackend):
+    """Every password check is throttled here, so no sign-in form can skip it: the attempt
+    is reserved before the password is checked (raising TooManyAttempts while the account
+    must wait from this address, or the address must), and a success forgets it."""
+
     def authenticate(
         self,
         request: HttpRequest | None,
@@ -20,11 +25,13 @@ class PhoneOrUsernameBackend(ModelBackend):
     ) -> User | None:
         if not username or not password:
             return None
+        attempt = reserve_attempt(username, client_ip(request))
         user = find_user(username)
         if user is None:
             User().set_password(password)  # same work either way, so timing reveals nothing
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
+            attempt_succeeded(attempt)
             return user
         return None
 

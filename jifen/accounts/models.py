@@ -48,3 +48,24 @@ class PersonalToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class LoginThrottle(models.Model):
+    """Recent failed sign-ins counted under one key: an (account, address) pair, or an
+    address. The key is an HMAC of them, so no phone number or address is stored. Times are
+    Unix seconds, so that one SQL statement can compare and move them on every database."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    # Until then attempts under this key are refused without checking the password.
+    blocked_until = models.FloatField(default=0)
+    # The last attempt let through: how a caller learns that its own attempt was.
+    token = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["digest"]
+        verbose_name = _("sign-in throttle")
+        verbose_name_plural = _("sign-in throttles")
+
+    def __str__(self) -> str:
+        return f"{self.digest[:8]}… {self.failures}"

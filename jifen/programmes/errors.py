@@ -64,3 +64,62 @@ class MemberHasNoAccount(DomainError):
 class InactiveMember(DomainError):
     code = "member_inactive"
     message = _("%(name)s is not an active member.")
+
+
+class AccountBelongsElsewhere(DomainError):
+    code = "account_belongs_elsewhere"
+    message = _(
+        "This person's account also belongs to another programme, so only they can change "
+        "its password (or the platform's operator, if they have lost it)."
+    )
+
+
+class SignInToAccept(DomainError):
+    code = "sign_in_to_accept"
+    message = _("This invitation is for someone who already has an account: sign in to accept it.")
+    status = 403
+
+
+class InvitationForSomeoneElse(DomainError):
+    code = "invitation_for_someone_else"
+    message = _(
+        "This invitation is for someone else. Sign out, then sign in as the person invited."
+    )
+    status = 403
+
+
+class AlreadyMember(Conflict):
+    code = "already_member"
+    message = _("You are already a member of %(programme)s.")
+
+
+class RoleOfferClosed(DomainError):
+    code = "role_offer_closed"
+    message = _("This offer has already been answered or withdrawn.")
+    status = 410
+
+
+class RoleOfferPending(Conflict):
+    code = "role_offer_pending"
+    message = _("This role is already offered to this person; they have not answered yet.")
+
+
+class RoleNeedsConsent(DomainError):
+    code = "role_needs_consent"
+    message = _("This person already uses their account: offer them the role instead.")
+
+
+class AccountExists(Conflict):
+    code = "account_exists"
+    message = _(
+        "An account already has this username or phone number. Leave the password empty: "
+        "the role is then offered to its owner, who accepts it when signed in."
+    )
+
+
+class UsernameNotAllowed(InvalidInput):
+    code = "username_not_allowed"
+    message = _(
+        "Choose another username: one that looks like a phone number or begins with “m-” "
+        "could be taken for a resident's."
+    )

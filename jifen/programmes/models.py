@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jifen.lib.ids import new_public_id
@@ -252,8 +253,21 @@ class Role(models.Model):
         return f"{self.get_kind_display()} · {self.community or self.programme}"
 
 
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def open(self) -> "InvitationQuerySet":
+        """Invitations that can still be answered: not used, revoked, declined or expired."""
+        return self.filter(
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            declined_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+
+
 class Invitation(models.Model):
-    """A one-time, expiring link with which a member sets a password. Only a hash is kept."""
+    """A one-time, expiring link to a member's account. Only a hash of it is kept. It sets a
+    password only for an account that belongs to this programme alone, or a new one; a person
+    who already has an account accepts (or declines) while signed in as themselves."""
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="invitations")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitations")
@@ -265,6 +279,18 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    # Who accepted or declined. The programme's pages never show it: a person who declined
+    # is not the programme's to name.
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -273,3 +299,62 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.created_at:%Y-%m-%d}"
+
+
+class RoleOfferStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class RoleOffer(models.Model):
+    """A role offered to someone who already has an account: it becomes a Role only when they
+    accept, signed in as themselves. Until then the programme knows them only by `login`,
+    what its administrator typed."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="role_offers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_offers"
+    )
+    login = models.CharField(_("username or phone number"), max_length=100)
+    kind = models.CharField(_("role"), max_length=12, choices=RoleKind.choices)
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_offers",
+        verbose_name=_("community"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=RoleOfferStatus.choices,
+        default=RoleOfferStatus.PENDING,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("role offer")
+        verbose_name_plural = _("role offers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "programme", "kind"],
+                condition=Q(community__isnull=True, status="pending"),
+                name="role_offer_pending_once_programme_wide",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "programme", "community", "kind"],
+                condition=Q(community__isnull=False, status="pending"),
+                name="role_offer_pending_once_in_community",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.community or self.programme}"

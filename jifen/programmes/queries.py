@@ -7,10 +7,10 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from jifen.audit.models import AuditEntry
 from jifen.programmes.access import StaffScope
+from jifen.programmes.invitations import belongs_elsewhere
 from jifen.programmes.models import (
     Community,
     Household,
@@ -20,6 +20,8 @@ from jifen.programmes.models import (
     Programme,
     Role,
     RoleKind,
+    RoleOffer,
+    RoleOfferStatus,
 )
 
 
@@ -107,6 +109,39 @@ def staff_roles(programme: Programme) -> QuerySet[Role]:
     )
 
 
+def pending_role_offers(programme: Programme) -> QuerySet[RoleOffer]:
+    """Roles offered and not answered yet, newest first. Shown by what the administrator
+    typed (`login`): never by the person's own name, which is not the programme's yet."""
+    return (
+        RoleOffer.objects.filter(programme=programme, status=RoleOfferStatus.PENDING)
+        .select_related("community", "created_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitations_for(user) -> list[Invitation]:  # type: ignore[no-untyped-def]
+    """Open invitations addressed to the user's phone number, for members that have no
+    account yet, of programmes they are not a member of: theirs to accept or decline."""
+    if not user.phone:
+        return []
+    return list(
+        Invitation.objects.open()
+        .filter(member__phone=user.phone, member__user__isnull=True)
+        .exclude(programme__members__user=user)
+        .select_related("programme", "member")
+        .order_by("-created_at")
+    )
+
+
+def role_offers_for(user) -> list[RoleOffer]:  # type: ignore[no-untyped-def]
+    """Roles offered to the user and not answered yet."""
+    return list(
+        RoleOffer.objects.filter(user=user, status=RoleOfferStatus.PENDING)
+        .select_related("programme", "community")
+        .order_by("-created_at", "-id")
+    )
+
+
 PAGE = 50
 
 
@@ -120,11 +155,14 @@ class Page:
 
 @dataclass(frozen=True)
 class AccountStatus:
-    """Whether a member can sign in: "signed_in", "password_set", "invited" or "none"."""
+    """Whether a member can sign in: "signed_in", "password_set", "invited", "declined" or
+    "none". `shared`: the account also belongs to another programme, so only its owner can
+    change the password here (never which programme, nor their name)."""
 
     state: str
     last_login: Any = None
     invitation: Invitation | None = None
+    shared: bool = False
 
 
 def _page(items: list[Any]) -> Page:
@@ -177,12 +215,8 @@ def household_choices(scope: StaffScope) -> list[tuple[str, str, str]]:
 def open_invitations(scope: StaffScope, *, limit: int = 200) -> list[Invitation]:
     """Invitations that can still be used, newest first."""
     return list(
-        Invitation.objects.filter(
-            member__in=scope.members(),
-            used_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
+        Invitation.objects.open()
+        .filter(member__in=scope.members())
         .select_related("member", "created_by")
         .order_by("-created_at")[:limit]
     )
@@ -191,18 +225,18 @@ def open_invitations(scope: StaffScope, *, limit: int = 200) -> list[Invitation]
 def account_status(member: Member) -> AccountStatus:
     """How far the member has got with signing in, for the resident's console page."""
     user = member.user
+    shared = user is not None and belongs_elsewhere(user, member.programme)
     if user is not None and user.last_login is not None:
-        return AccountStatus("signed_in", last_login=user.last_login)
+        return AccountStatus("signed_in", last_login=user.last_login, shared=shared)
     if user is not None and user.has_usable_password():
-        return AccountStatus("password_set")
-    invitation = (
-        member.invitations.filter(
-            used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        )
-        .order_by("-created_at")
-        .first()
-    )
-    return AccountStatus("invited", invitation=invitation) if invitation else AccountStatus("none")
+        return AccountStatus("password_set", shared=shared)
+    latest = member.invitations.order_by("-created_at").first()
+    if latest is not None and latest.declined_at is not None:
+        return AccountStatus("declined", invitation=latest, shared=shared)
+    invitation = member.invitations.open().order_by("-created_at").first()
+    if invitation is not None:
+        return AccountStatus("invited", invitation=invitation, shared=shared)
+    return AccountStatus("none", shared=shared)
 
 
 def member_history(member: Member, *, limit: int = 20) -> list[AuditEntry]:

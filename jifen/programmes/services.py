@@ -1,14 +1,12 @@
 """Every change to programmes, communities, households, members, roles and invitations.
-Web, API, commands and the demo all call these; each writes one audit entry."""
+Web, API, commands and the demo all call these; each writes one audit entry. Invitations
+(invitations.py) and staff roles (staff.py) have modules of their own, whose services are
+reached from here too."""
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field, fields
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,16 +14,28 @@ from jifen.accounts.models import User
 from jifen.audit.services import record
 from jifen.lib.phones import normalise_phone
 from jifen.programmes import errors
+from jifen.programmes.invitations import accept_invitation as accept_invitation
+from jifen.programmes.invitations import create_invitation as create_invitation
+from jifen.programmes.invitations import decline_invitation as decline_invitation
+from jifen.programmes.invitations import join_programme as join_programme
+from jifen.programmes.invitations import open_invitation as open_invitation
+from jifen.programmes.invitations import reset_access as reset_access
+from jifen.programmes.invitations import revoke_invitation as revoke_invitation
 from jifen.programmes.models import (
     Community,
     Household,
-    Invitation,
     Member,
     MemberStatus,
     Programme,
     Role,
     RoleKind,
 )
+from jifen.programmes.staff import accept_role_offer as accept_role_offer
+from jifen.programmes.staff import decline_role_offer as decline_role_offer
+from jifen.programmes.staff import give_role as give_role
+from jifen.programmes.staff import grant_role as grant_role
+from jifen.programmes.staff import revoke_role as revoke_role
+from jifen.programmes.staff import withdraw_role_offer as withdraw_role_offer
 
 
 @dataclass
@@ -167,146 +177,6 @@ def _save_member(member: Member) -> None:
 
 
 @transaction.atomic
-def grant_role(
-    *,
-    actor: User,
-    programme: Programme,
-    user: User,
-    kind: str,
-    community: Community | None = None,
-) -> Role:
-    """Give `user` a role in the programme, optionally limited to one community."""
-    if community is not None and community.programme_id != programme.pk:
-        raise errors.CommunityNotInProgramme(name=community.name)
-    if Role.objects.filter(user=user, programme=programme, kind=kind, community=community).exists():
-        raise errors.RoleExists()
-    role = Role.objects.create(user=user, programme=programme, kind=kind, community=community)
-    record(
-        actor=actor,
-        programme=programme,
-        action="role.grant",
-        target=role,
-        data={"user": user.username, "kind": kind},
-    )
-    return role
-
-
-@transaction.atomic
-def revoke_role(*, actor: User, role: Role) -> None:
-    """Take a role away. Raises LastAdmin rather than leave a programme without one."""
-    programme = role.programme
-    if role.kind == RoleKind.ADMIN and role.community_id is None:
-        admins = Role.objects.select_for_update().filter(
-            programme=programme, kind=RoleKind.ADMIN, community__isnull=True
-        )
-        if admins.count() <= 1:
-            raise errors.LastAdmin()
-    record(
-        actor=actor,
-        programme=programme,
-        action="role.revoke",
-        target=role,
-        data={"user": role.user.username, "kind": role.kind},
-    )
-    role.delete()
-
-
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-@transaction.atomic
-def create_invitation(*, actor: User, member: Member) -> tuple[Invitation, str]:
-    """A one-time link for `member` to set a password; earlier open invitations are revoked.
-    Returns the invitation and its secret token (shown once, never stored)."""
-    if member.status != MemberStatus.ACTIVE:
-        raise errors.InactiveMember(name=member.display_name)
-    now = timezone.now()
-    Invitation.objects.filter(member=member, used_at__isnull=True, revoked_at__isnull=True).update(
-        revoked_at=now
-    )
-    token = secrets.token_urlsafe(24)
-    invitation = Invitation.objects.create(
-        programme=member.programme,
-        member=member,
-        token_hash=_hash_token(token),
-        created_by=actor,
-        expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
-    )
-    record(actor=actor, programme=member.programme, action="invitation.create", target=member)
-    return invitation, token
-
-
-def open_invitation(token: str) -> Invitation:
-    """The invitation for this token if it can still be used. Raises InvitationInvalid."""
-    invitation = (
-        Invitation.objects.select_related("member", "programme")
-        .filter(token_hash=_hash_token(token or ""))
-        .first()
-    )
-    if (
-        invitation is None
-        or invitation.used_at
-        or invitation.revoked_at
-        or invitation.expires_at <= timezone.now()
-    ):
-        raise errors.InvitationInvalid()
-    return invitation
-
-
-@transaction.atomic
-def accept_invitation(*, token: str, password: str) -> User:
-    """Set the member's password and link their account. Exactly once per invitation.
-    Raises InvitationInvalid, or Django's ValidationError for a weak password."""
-    invitation = open_invitation(token)
-    claimed = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
-        used_at=timezone.now()
-    )
-    if not claimed:  # someone used the same link a moment ago
-        raise errors.InvitationInvalid()
-    member = invitation.member
-    user = member.user or _user_for(member)
-    validate_password(password, user)
-    user.set_password(password)
-    user.save()
-    if member.user_id is None:
-        Member.objects.filter(pk=member.pk).update(user=user)
-    record(actor=user, programme=member.programme, action="invitation.accept", target=member)
-    return user
-
-
-def _user_for(member: Member) -> User:
-    """The account a new resident signs in with: the one that has their phone, or a new one."""
-    if member.phone:
-        existing = User.objects.filter(phone=member.phone).first()
-        if existing is not None:
-            return existing
-    user = User(
-        username=f"m-{member.public_id}",
-        display_name=member.display_name,
-        phone=member.phone or None,
-        language=member.programme.default_language,
-    )
-    user.set_unusable_password()
-    user.save()
-    return user
-
-
-@transaction.atomic
-def revoke_invitation(*, actor: User, invitation: Invitation) -> None:
-    """Make an unused invitation link stop working."""
-    Invitation.objects.filter(
-        pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
-    record(
-        actor=actor,
-        programme=invitation.programme,
-        action="invitation.revoke",
-        target=invitation.member,
-    )
-
-
-@transaction.atomic
 def set_household_head(*, actor: User, household: Household, member: Member) -> Household:
     """Name the head of household (户主). Raises HouseholdElsewhere for a non-member."""
     if member.household_id != household.pk:
@@ -321,17 +191,6 @@ def set_household_head(*, actor: User, household: Household, member: Member) -> 
         data={"head": member.public_id},
     )
     return household
-
-
-@transaction.atomic
-def reset_access(*, actor: User, member: Member) -> tuple[Invitation, str]:
-    """Lock the member out (password unusable, sessions end) and issue a fresh invitation."""
-    if member.user is None:
-        raise errors.MemberHasNoAccount()
-    member.user.set_unusable_password()  # also changes the session hash: open sessions end
-    member.user.save(update_fields=["password"])
-    record(actor=actor, programme=member.programme, action="member.reset_access", target=member)
-    return create_invitation(actor=actor, member=member)
 
 
 @transaction.atomic

@@ -2,20 +2,23 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jifen.accounts.models import User
 from jifen.audit.queries import PAGE, audit_page
 from jifen.lib.errors import DomainError
 from jifen.programmes import services
 from jifen.programmes.access import StaffScope, access_community, access_programme
-from jifen.programmes.queries import communities_with_counts, console_figures, staff_roles
-from jifen.programmes.staff import staff_account
+from jifen.programmes.models import Role, RoleOffer
+from jifen.programmes.queries import (
+    communities_with_counts,
+    console_figures,
+    pending_role_offers,
+    staff_roles,
+)
 from jifen.web.common import render_console, show_refusal
 from jifen.web.forms import CommunityForm, ProgrammeForm, RoleForm
 
@@ -89,44 +92,62 @@ def roles(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
     form = RoleForm(request.POST or None, communities=list(scope.communities()))
     if request.method == "POST" and form.is_valid():
-        if _grant(request, scope, form):
-            messages.success(request, _("The role was given."))
+        given = _give_role(request, scope, form)
+        if given is not None:
+            messages.success(request, _role_given_message(given))
             return redirect("console-roles", slug)
     return render_console(
         request,
         scope,
         "web/console/roles.html",
-        {"roles": staff_roles(scope.programme), "form": form},
+        {
+            "roles": staff_roles(scope.programme),
+            "offers": pending_role_offers(scope.programme),
+            "form": form,
+        },
         status=422 if request.method == "POST" else 200,
     )
 
 
-def _grant(request: HttpRequest, scope: StaffScope, form: RoleForm) -> bool:
+def _give_role(request: HttpRequest, scope: StaffScope, form: RoleForm) -> Role | RoleOffer | None:
+    data = form.cleaned_data
     try:
-        # One transaction: a new account is not left behind when the role is then refused.
-        with transaction.atomic():
-            _give_role(request.user, scope, form)  # type: ignore[arg-type]
+        return services.give_role(
+            actor=request.user,  # type: ignore[arg-type]
+            programme=scope.programme,
+            login=data["login"],
+            password=data["password"],
+            kind=data["kind"],
+            community=form.communities.get(data["community"]),
+        )
     except DomainError as error:
         form.add_error(None, str(error))
-        return False
     except ValidationError as error:
         form.add_error("password", error)
-        return False
-    return True
+    return None
 
 
-def _give_role(actor: User, scope: StaffScope, form: RoleForm) -> None:
-    data = form.cleaned_data
-    user = staff_account(
-        actor=actor, programme=scope.programme, login=data["login"], password=data["password"]
-    )
-    services.grant_role(
-        actor=actor,
-        programme=scope.programme,
-        user=user,
-        kind=data["kind"],
-        community=form.communities.get(data["community"]),
-    )
+def _role_given_message(given: Role | RoleOffer) -> str:
+    if isinstance(given, RoleOffer):
+        return _(
+            "The role is offered to %(login)s; it is theirs once they accept it, signed in."
+        ) % {"login": given.login}
+    return _("The role was given.")
+
+
+@require_POST
+def withdraw_role_offer(request: HttpRequest, slug: str) -> HttpResponse:
+    scope = access_programme(request.user, slug, "manage_programme")
+    offer = get_object_or_404(pending_role_offers(scope.programme), pk=_int(request.POST))
+    services.withdraw_role_offer(actor=request.user, offer=offer)  # type: ignore[arg-type]
+    messages.success(request, _("The offer was withdrawn."))
+    return redirect("console-roles", slug)
+
+
+def _int(post: QueryDict) -> int:
+    """The offer's id from the form; anything else matches nothing."""
+    value = post.get("offer", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else 0
 
 
 @require_POST
@@ -170,5 +191,6 @@ urlpatterns = [
     path("communities/<int:community_id>/", communities, name="console-community"),
     path("roles/", roles, name="console-roles"),
     path("roles/<int:role_id>/revoke/", revoke_role, name="console-role-revoke"),
+    path("roles/offers/withdraw/", withdraw_role_offer, name="console-role-offer-withdraw"),
     path("audit/", audit, name="console-audit"),
 ]

@@ -7,18 +7,23 @@ from django.shortcuts import render
 from django.urls import path
 
 from jifen.programmes.models import Community, MemberStatus, Programme
-from jifen.programmes.queries import programmes_of
+from jifen.programmes.queries import invitations_for, programmes_of, role_offers_for
 
 _ACTIVE = Q(members__status=MemberStatus.ACTIVE)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Signed in: the programmes the user belongs to. Always: the public programmes."""
+    """Signed in: the programmes the user belongs to, and the invitations and role offers
+    waiting for their answer. Always: the public programmes."""
     public = Programme.objects.filter(is_public=True).annotate(
         community_count=Count("communities", distinct=True)
     )
-    mine = programmes_of(request.user) if request.user.is_authenticated else []
-    return render(request, "web/home.html", {"public": public, "mine": mine})
+    context: dict[str, object] = {"public": public, "mine": [], "invitations": [], "offers": []}
+    if request.user.is_authenticated:
+        context["mine"] = programmes_of(request.user)
+        context["invitations"] = invitations_for(request.user)  # waiting for their answer
+        context["offers"] = role_offers_for(request.user)
+    return render(request, "web/home.html", context)
 
 
 def landing(request: HttpRequest, slug: str) -> HttpResponse:

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("jifen.web.public")),
     path("", include("jifen.web.auth")),
+    path("", include("jifen.web.invitations")),
     path("", include("jifen.web.transparency")),
     path("account/tokens/", include("jifen.web.tokens")),
     path("p/<slug:slug>/me/", include("jifen.web.me")),

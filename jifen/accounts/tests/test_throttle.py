@@ -1,116 +1,187 @@
-"""Login throttling: per login and per address, in the cache, lifted by time or success."""
+"""Login throttling: per (account, address) and per address, growing waits, counted in the
+database before the password is checked."""
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.utils import translation
 
+from jifen.accounts.models import LoginThrottle
 from jifen.accounts.throttle import (
     TooManyAttempts,
-    check_allowed,
+    attempt_succeeded,
+    forget_old_failures,
     normalise_login,
-    record_failure,
-    record_success,
+    reserve_attempt,
 )
+
+NOON = "2026-03-01 12:00:00+08:00"
 
 
 @pytest.fixture(autouse=True)
-def empty_cache(settings, db):  # db: so the database cache works here too
-    settings.LOGIN_FAILURE_LIMIT = 3
-    settings.LOGIN_LOCKOUT_SECONDS = 600
-    cache.clear()
-    yield
-    cache.clear()
+def limits(settings, db):
+    settings.LOGIN_FREE_FAILURES = 3
+    settings.LOGIN_ADDRESS_FREE_FAILURES = 10
+    settings.LOGIN_FIRST_DELAY_SECONDS = 4
+    settings.LOGIN_MAX_DELAY_SECONDS = 60
+    settings.LOGIN_WINDOW_SECONDS = 600
 
 
-def fail(login: str, ip: str | None, times: int) -> None:
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOON, tick=False) as traveller:
+        yield traveller
+
+
+def fail(login: str, ip: str | None, times: int = 1) -> None:
+    """Attempts that then fail: reserved, never given back."""
     for _ in range(times):
-        record_failure(login, ip)
+        reserve_attempt(login, ip)
 
 
-def test_allows_a_login_below_the_limit():
-    fail("alice", "10.0.0.1", 2)
-    check_allowed("alice", "10.0.0.1")
-
-
-def test_locks_the_login_once_the_limit_is_reached():
-    fail("alice", "10.0.0.1", 3)
+def wait_asked(login: str, ip: str | None) -> int:
     with pytest.raises(TooManyAttempts) as refused:
-        check_allowed("alice", "10.0.0.2")
-    assert refused.value.code == "too_many_attempts"
-    assert refused.value.status == 429
-    assert refused.value.retry_after == 600
+        reserve_attempt(login, ip)
+    return refused.value.retry_after
 
 
-def test_locks_the_address_whatever_login_it_tries_next():
+def test_the_free_failures_cost_nothing(clock):
+    fail("alice", "10.0.0.1", 3)
+    assert wait_asked("alice", "10.0.0.1") == 4
+
+
+def test_the_wait_doubles_with_each_failure_up_to_the_ceiling(clock):
+    fail("alice", "10.0.0.1", 3)
+    waits = []
+    for _ in range(6):
+        waits.append(wait_asked("alice", "10.0.0.1"))
+        clock.shift(waits[-1])
+        fail("alice", "10.0.0.1")
+    assert waits == [4, 8, 16, 32, 60, 60]
+
+
+def test_a_refused_attempt_is_not_counted(clock):
+    fail("alice", "10.0.0.1", 3)
+    for _ in range(5):
+        wait_asked("alice", "10.0.0.1")
+    clock.shift(4)
+    fail("alice", "10.0.0.1")
+    assert wait_asked("alice", "10.0.0.1") == 8
+
+
+def test_failures_from_other_addresses_never_make_the_owner_wait(clock):
+    for n in range(100):
+        try:
+            reserve_attempt("13800138000", f"10.9.{n % 20}.1")
+        except TooManyAttempts:
+            pass
+    reserve_attempt("138 0013 8000", "192.168.1.20")
+
+
+def test_one_accounts_typos_do_not_make_another_account_behind_the_address_wait(clock):
+    fail("alice", "10.0.0.1", 3)
+    wait_asked("alice", "10.0.0.1")
+    reserve_attempt("bob", "10.0.0.1")
+
+
+def test_the_address_waits_once_it_fails_too_often_over_all_accounts(clock):
+    for n in range(10):
+        fail(f"user{n}", "10.0.0.1")
+    assert wait_asked("someone-else", "10.0.0.1") == 4
+    reserve_attempt("someone-else", "10.0.0.2")
+
+
+def test_a_success_forgets_the_pair_but_not_the_address(clock):
+    fail("alice", "10.0.0.1", 2)
+    attempt_succeeded(reserve_attempt("alice", "10.0.0.1"))
+    fail("alice", "10.0.0.1", 3)  # the pair starts again from nothing
+    assert LoginThrottle.objects.count() == 2
+    fail("carol", "10.0.0.1", 3)
+    fail("dave", "10.0.0.1", 2)  # 2 + 3 + 3 + 2 failures from this address: its 10 free
+    assert wait_asked("erin", "10.0.0.1") == 4
+
+
+def test_a_success_gives_the_address_back_only_its_own_attempt(clock):
     for n in range(3):
-        record_failure(f"user{n}", "10.0.0.9")
-    with pytest.raises(TooManyAttempts):
-        check_allowed("someone-else", "10.0.0.9")
-    check_allowed("someone-else", "10.0.0.10")
+        fail(f"guess{n}", "10.0.0.1", 3)
+    for _ in range(5):
+        attempt_succeeded(reserve_attempt("own-account", "10.0.0.1"))
+    fail("guess9", "10.0.0.1")
+    assert wait_asked("guess10", "10.0.0.1") == 4
 
 
-def test_counts_every_spelling_of_a_phone_number_as_one_login():
-    record_failure("138 0013 8000", None)
-    record_failure("+86 138-0013-8000", None)
-    record_failure("13800138000", None)
-    with pytest.raises(TooManyAttempts):
-        check_allowed("0086 13800138000", None)
+def test_a_refusal_by_the_pair_does_not_count_against_the_address(clock):
+    fail("alice", "10.0.0.1", 3)
+    for _ in range(20):
+        wait_asked("alice", "10.0.0.1")
+    for n in range(7):
+        fail(f"user{n}", "10.0.0.1")
+    assert wait_asked("user8", "10.0.0.1") == 4
 
 
-def test_normalises_usernames_by_trimming_and_case():
+def test_failures_within_the_window_still_count(clock):
+    fail("alice", "10.0.0.1", 3)
+    clock.shift(4 + 599)
+    fail("alice", "10.0.0.1")
+    assert wait_asked("alice", "10.0.0.1") == 8
+
+
+def test_failures_are_forgotten_a_window_after_the_wait_ends(clock):
+    fail("alice", "10.0.0.1", 3)
+    clock.shift(4 + 600)
+    fail("alice", "10.0.0.1", 3)
+    assert wait_asked("alice", "10.0.0.1") == 4
+
+
+def test_every_spelling_of_a_phone_number_is_one_account(clock):
+    for login in ("138 0013 8000", "+86 138-0013-8000", "13800138000"):
+        fail(login, "10.0.0.1")
+    assert wait_asked("0086 13800138000", "10.0.0.1") == 4
+
+
+def test_usernames_are_normalised_by_trimming_and_case():
     assert normalise_login("  Alice ") == normalise_login("alice")
     assert normalise_login("+86 13800138000") == "13800138000"
 
 
-def test_success_clears_the_login_counter():
-    fail("alice", "10.0.0.1", 2)
-    record_success("alice")
-    fail("alice", "10.0.0.2", 2)
-    check_allowed("alice", "10.0.0.3")
+def test_an_ipv6_client_counts_by_its_network(clock):
+    for n in range(10):
+        fail(f"user{n}", f"2001:db8:1:2::{n + 1:x}")
+    assert wait_asked("another", "2001:db8:1:2:ffff::1") == 4
+    reserve_attempt("another", "2001:db8:1:3::1")
 
 
-def test_success_keeps_the_address_counter():
-    fail("victim", "10.0.0.1", 2)
-    record_success("guessers-own-account")
-    record_failure("victim2", "10.0.0.1")
-    with pytest.raises(TooManyAttempts):
-        check_allowed("guessers-own-account", "10.0.0.1")
-
-
-def test_lifts_the_lock_after_the_lockout_window():
-    with time_machine.travel("2026-03-01 10:00:00+08:00", tick=False) as clock:
-        fail("alice", "10.0.0.1", 3)
-        clock.shift(599)
-        with pytest.raises(TooManyAttempts):
-            check_allowed("alice", "10.0.0.1")
-        clock.shift(2)
-        check_allowed("alice", "10.0.0.1")
-
-
-def test_forgets_failures_further_apart_than_the_window():
-    with time_machine.travel("2026-03-01 10:00:00+08:00", tick=False) as clock:
-        fail("alice", None, 2)
-        clock.shift(601)
-        fail("alice", None, 2)
-        check_allowed("alice", None)
-
-
-def test_tells_the_minutes_left_in_the_users_language():
+def test_an_unknown_address_is_counted_as_one(clock):
     fail("alice", None, 3)
-    with translation.override("en"), pytest.raises(TooManyAttempts) as refused:
-        check_allowed("alice", None)
-    assert str(refused.value) == "Too many failed attempts; try again in 10 minutes."
-    assert refused.value.params == {"minutes": 10}
+    assert wait_asked("alice", "") == 4
 
 
-def test_says_one_minute_in_the_singular():
+def test_nothing_stored_names_the_phone_or_the_address(clock):
+    fail("13800138000", "10.0.0.1")
+    stored = " ".join(f"{row.digest} {row.token}" for row in LoginThrottle.objects.all())
+    assert LoginThrottle.objects.count() == 2
+    assert "13800138000" not in stored and "10.0.0.1" not in stored
+
+
+def test_old_keys_are_deleted_and_recent_ones_kept(clock):
+    fail("alice", "10.0.0.1", 3)
+    clock.shift(700)
+    fail("bob", "10.0.0.2")
+    assert forget_old_failures() == 2
+    assert LoginThrottle.objects.count() == 2
+
+
+def test_the_wait_is_told_in_seconds_or_minutes_in_the_users_language():
     with translation.override("en"):
-        refusal = TooManyAttempts(retry_after=30)
-    assert str(refusal) == "Too many failed attempts; try again in 1 minute."
-
-
-def test_never_puts_the_phone_number_in_a_cache_key():
-    record_failure("13800138000", "10.0.0.1")
-    keys = list(cache._cache)  # locmem's store: the keys the database cache would hold
-    assert keys and not any("13800138000" in key for key in keys)
+        assert str(TooManyAttempts(retry_after=4)) == (
+            "Too many failed attempts; try again in 4 seconds."
+        )
+        assert str(TooManyAttempts(retry_after=1)) == (
+            "Too many failed attempts; try again in 1 second."
+        )
+        minutes = TooManyAttempts(retry_after=900)
+    assert str(minutes) == "Too many failed attempts; try again in 15 minutes."
+    assert (minutes.code, minutes.status, minutes.params) == (
+        "too_many_attempts",
+        429,
+        {"minutes": 15},
+    )

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from jifen.programmes.models import Community, Programme, Role, RoleKind
+from jifen.programmes import services
+from jifen.programmes.models import Community, Programme, Role, RoleKind, RoleOffer
 from jifen.testing import PASSWORD, make_member, make_staff, make_user
 
 
@@ -102,13 +103,18 @@ def test_a_community_is_renamed(console, programme, community):
     assert (community.name, community.population) == ("东区（新）", 5000)
 
 
-def test_a_role_is_given_to_a_person_found_by_phone(console, programme, community):
+def test_a_person_found_by_phone_is_offered_the_role_and_holds_it_once_they_accept(
+    console, programme, community
+):
     person = make_user(phone="13700000009")
     response = console.post(
         url("console-roles", programme),
         {"login": "137 0000 0009", "kind": "reviewer", "community": community.pk},
     )
     assert response.status_code == 302
+    assert not Role.objects.filter(user=person).exists()
+    offer = RoleOffer.objects.get(user=person)
+    services.accept_role_offer(user=person, offer=offer)
     assert Role.objects.get(user=person).community == community
 
 
