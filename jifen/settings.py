@@ -151,6 +151,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 
+# The transparency log's public key (base64 of the raw Ed25519 key): when set, `jifen verify`
+# accepts only heads it signed. And the file the sequencer appends each signed head to, for
+# operators to copy off the machine (`jifen verify --witness FILE`).
+LOG_PUBLIC_KEY = os.environ.get("JIFEN_LOG_PUBLIC_KEY", "").strip()
+LOG_WITNESS_FILE = Path(os.environ.get("JIFEN_LOG_WITNESS_FILE") or DATA_DIR / "witness.jsonl")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("JIFEN_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -1,14 +1,19 @@
-"""The transparency log, readable by anyone for a public programme: signed heads,
-inclusion proofs and consistency proofs (RFC 9162), hex-encoded hashes, base64 signatures."""
+"""The transparency log, readable by anyone for a public programme: signed heads (also as a
+witness file to keep), inclusion proofs and consistency proofs (RFC 9162), hex-encoded
+hashes, base64 signatures."""
 
 import base64
+from collections.abc import Iterator
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
+from ninja.streaming import JSONL
 
 from jifen.programmes.models import Programme
 from jifen.transparency import queries, signing
 from jifen.transparency.models import TreeHead
+
+LARGEST_SERIAL = 2**63 - 1  # the database's bigint
 
 router = Router(tags=["transparency"], auth=None)
 
@@ -31,6 +36,19 @@ class HeadOut(Schema):
             key_id=head.key_id,
             signature=base64.b64encode(bytes(head.signature)).decode(),
         )
+
+
+class WitnessHeadOut(Schema):
+    """One line of a witness file, as `jifen verify --witness` reads it (witness.py)."""
+
+    programme: str
+    serial: int
+    size: int
+    root: str
+    timestamp_ms: int
+    key_id: str
+    public_key: str
+    signature: str
 
 
 class LatestOut(Schema):
@@ -70,7 +88,7 @@ def latest_head(request: HttpRequest, slug: str) -> LatestOut:
     return LatestOut(
         programme=programme.slug,
         head=HeadOut.of(head) if head else None,
-        public_key=signing.public_key_b64(signing.signing_key().public_key()),
+        public_key=signing.public_key_b64(signing.log_public_key()),
         signed_message_format="jifen-sth-v1\\n{programme}\\n{serial}\\n{size}\\n{root_hex}"
         "\\n{timestamp_ms}",
     )
@@ -83,6 +101,35 @@ def head_history(
     """Signed heads, newest first; page with ?before=<serial of the last one seen>."""
     heads = queries.head_history(public_programme(slug), before=before, limit=min(limit, 500))
     return [HeadOut.of(h) for h in heads]
+
+
+@router.get(
+    "/programmes/{slug}/log/witness", response=JSONL[WitnessHeadOut], url_name="log-witness"
+)
+def witness_file(
+    request: HttpRequest, slug: str, after: int = Query(0, ge=0, le=LARGEST_SERIAL)
+) -> Iterator[WitnessHeadOut]:
+    """Every signed head, oldest first, one JSON object per line: a witness file, as the
+    worker writes it, for `jifen verify --witness FILE` (and `verify_bundle.py --witness`).
+    Save it away from the server; `?after=<serial of the last line saved>` gives only the
+    heads signed since, to append."""
+    programme = public_programme(slug)  # here, not in the stream: a 404 must come first
+    return _witness_lines(programme, after)
+
+
+def _witness_lines(programme: Programme, after: int) -> Iterator[WitnessHeadOut]:
+    public_key = signing.public_key_b64(signing.log_public_key())
+    for head in queries.heads_in_order(programme, after=after):
+        yield WitnessHeadOut(
+            programme=programme.slug,
+            serial=head.serial,
+            size=head.size,
+            root=bytes(head.root_hash).hex(),
+            timestamp_ms=head.timestamp_ms,
+            key_id=head.key_id,
+            public_key=public_key,
+            signature=base64.b64encode(bytes(head.signature)).decode(),
+        )
 
 
 @router.get("/programmes/{slug}/log/inclusion/{transaction}", response=InclusionOut)

@@ -20,6 +20,20 @@ def append_only(table: str) -> migrations.RunPython:
     return migrations.RunPython(forwards, backwards)
 
 
+def restore_append_only(table: str) -> migrations.RunPython:
+    """A migration operation that puts the triggers back where they are missing and leaves
+    them as they are elsewhere: SQLite drops a table's triggers when a migration rebuilds the
+    table (Django rebuilds it to alter a column), PostgreSQL keeps them. Reversing it does
+    nothing: the migration that first installed them removes them."""
+
+    def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+        vendor = schema_editor.connection.vendor
+        for statement in [*_remove(vendor, table), *_install(vendor, table)]:
+            schema_editor.execute(statement)
+
+    return migrations.RunPython(forwards, migrations.RunPython.noop)
+
+
 def _install(vendor: str, table: str) -> list[str]:
     if vendor == "postgresql":
         return [

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from jifen.programmes.models import Programme
 from jifen.transparency import signing
 from jifen.transparency.leaves import logged_leaves
-from jifen.transparency.models import TreeHead
+from jifen.transparency.models import LogState, TreeHead
 
 CHUNK = 5_000
 
@@ -26,9 +26,13 @@ def bundle_heads(programme: Programme) -> list[signing.SignedTreeHead]:
 
 
 def bundle_leaves(programme: Programme, count: int) -> Iterator[tuple[int, bytes, bytes]]:
-    """(index, leaf hash, canonical bytes) for leaves 0..count-1, read CHUNK at a time."""
+    """(index, leaf hash, canonical bytes) for leaves 0..count-1, read CHUNK at a time, each in
+    the format it was sealed in."""
+    state = LogState.objects.filter(programme=programme).first()
+    v2_from = state.v2_from if state else 0
     for start in range(0, count, CHUNK):
-        for leaf in logged_leaves(programme.pk, programme.slug, start, min(start + CHUNK, count)):
+        end = min(start + CHUNK, count)
+        for leaf in logged_leaves(programme.pk, programme.slug, start, end, v2_from=v2_from):
             index, _, digest = leaf.columns
             if leaf.data is None:
                 raise ValueError(f"leaf {index}: its transaction is missing")

@@ -28,6 +28,14 @@ def actor_pseudonym(programme_slug: str, actor_id: int | None) -> str:
     return hashlib.sha256(f"jifen-actor:{programme_slug}:{actor_id}".encode()).hexdigest()[:16]
 
 
+def member_pseudonym(programme_slug: str, member_id: int | None) -> str:
+    """A stable stand-in for the member a transaction is about (format 2 leaves): the same
+    member gets the same id in a programme's log, and nothing in the log names them."""
+    if member_id is None:
+        return ""
+    return hashlib.sha256(f"jifen-member:{programme_slug}:{member_id}".encode()).hexdigest()[:16]
+
+
 class Leaf(NamedTuple):
     columns: tuple[Any, ...]  # the source row's
     data: bytes | None  # the canonical bytes; None when the transaction is missing
@@ -35,10 +43,13 @@ class Leaf(NamedTuple):
     balanced: bool  # whether its postings sum to zero per asset (verify checks it on the way)
 
 
-def canonical_rows(programme_slug: str, source: str, params: list[Any]) -> Iterator[Leaf]:
+def canonical_rows(
+    programme_slug: str, source: str, params: list[Any], *, v1_below: int = 0
+) -> Iterator[Leaf]:
     """Each row of `source` — SQL whose second column is a transaction id — in its order,
-    with that transaction's canonical bytes. Three range scans, whatever the batch size:
-    the rows, their transactions, their postings."""
+    with that transaction's canonical bytes: format 1 for a row whose first column (a leaf's
+    index) is below `v1_below`, format 2 otherwise. Three range scans, whatever the batch
+    size: the rows, their transactions, their postings."""
     with connection.cursor() as cursor:
         cursor.execute(source, params)
         rows = cursor.fetchall()
@@ -46,44 +57,61 @@ def canonical_rows(programme_slug: str, source: str, params: list[Any]) -> Itera
         postings = _postings(cursor, list(transactions))
     slug = _string(programme_slug)
     actors: dict[int | None, str] = {}
+    members: dict[int | None, str] = {}
     for columns in rows:
         found = transactions.get(columns[1])
         if found is None:
             yield Leaf(columns, None, None, True)
             continue
-        public_id, kind, at, reference, reason, actor_id, reverses = found
+        public_id, kind, at, reference, reason, actor_id, reverses, member_id = found
         if actor_id not in actors:
             actors[actor_id] = _string(actor_pseudonym(programme_slug, actor_id))
+        if columns[0] < v1_below:
+            member, version = "", "1"
+        else:
+            if member_id not in members:
+                members[member_id] = _string(member_pseudonym(programme_slug, member_id))
+            member, version = f'"member":{members[member_id]},', "2"
         legs = sorted(postings.get(columns[1], ()))
-        items = ",".join(
-            f"[{_string(account)},{_string(asset)},{int(amount)}]"
-            for account, asset, amount in legs
-        )
-        sums: dict[str, int] = {}
-        for _, asset, amount in legs:
-            sums[asset] = sums.get(asset, 0) + amount
         document = (
             f'{{"actor":{actors[actor_id]},"at":"{at}","id":{_string(public_id)},'
-            f'"kind":{_string(kind)},"postings":[{items}],"programme":{slug},'
+            f'"kind":{_string(kind)},{member}"postings":[{_items(legs)}],"programme":{slug},'
             f'"reason":{_string(reason or "")},"reference":{_string(reference or "")},'
-            f'"reverses":{_string(reverses or "")},"v":1}}'
+            f'"reverses":{_string(reverses or "")},"v":{version}}}'
         )
-        yield Leaf(columns, document.encode(), public_id, not any(sums.values()))
+        yield Leaf(columns, document.encode(), public_id, _balanced(legs))
 
 
-def logged_leaves(programme_id: int, slug: str, start: int, end: int) -> Iterator[Leaf]:
+def _items(legs: list[tuple[Any, ...]]) -> str:
+    return ",".join(
+        f"[{_string(account)},{_string(asset)},{int(amount)}]" for account, asset, amount in legs
+    )
+
+
+def _balanced(legs: list[tuple[Any, ...]]) -> bool:
+    sums: dict[str, int] = {}
+    for _, asset, amount in legs:
+        sums[asset] = sums.get(asset, 0) + amount
+    return not any(sums.values())
+
+
+def logged_leaves(
+    programme_id: int, slug: str, start: int, end: int, *, v2_from: int
+) -> Iterator[Leaf]:
     """The log's leaves [start, end) in index order, each with its transaction's canonical
-    bytes as the ledger holds it now; columns: (index, transaction id, stored leaf hash)."""
+    bytes as the ledger holds it now, in the format it was sealed in (version 2 from leaf
+    `v2_from` on, LogState's); columns: (index, transaction id, stored leaf hash)."""
     return canonical_rows(
         slug,
         'SELECT "index", transaction_id, leaf_hash FROM transparency_logleaf'
         ' WHERE programme_id = %s AND "index" >= %s AND "index" < %s ORDER BY "index"',
         [programme_id, start, end],
+        v1_below=v2_from,
     )
 
 
 def canonical_leaves(programme_slug: str, transaction_ids: Iterable[int]) -> dict[int, bytes]:
-    """The canonical bytes of each transaction, by id (missing ones are left out)."""
+    """The canonical bytes (format 2) of each transaction, by id (missing ones are left out)."""
     result: dict[int, bytes] = {}
     ids = list(transaction_ids)
     for start in range(0, len(ids), 5_000):
@@ -102,7 +130,7 @@ def _transactions(cursor, ids: list[int]) -> dict[int, tuple[Any, ...]]:  # type
     where, params = among(ids)
     cursor.execute(
         f"SELECT t.id, t.public_id, t.kind, {_utc_text()}, t.reference, t.reason, t.actor_id,"
-        " r.public_id FROM ledger_transaction t"
+        " r.public_id, t.member_id FROM ledger_transaction t"
         " LEFT JOIN ledger_transaction r ON r.id = t.reverses_id"
         f" WHERE t.id BETWEEN %s AND %s AND t.id {where}",
         [min(ids), max(ids), *params],

@@ -31,6 +31,9 @@ class LogState(models.Model):
     )
     size = models.BigIntegerField(default=0)
     heads = models.BigIntegerField(default=0)
+    # Leaves from this index on are in canonical format 2 (which names the member), those
+    # before in format 1: a log sealed before format 2 existed keeps its old leaves as they are.
+    v2_from = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["programme_id"]

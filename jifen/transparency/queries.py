@@ -1,6 +1,6 @@
 """Reads of the log: heads and proofs. A proof reads its O(log n) nodes in one query."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -22,6 +22,12 @@ def head_history(programme: Programme, *, before: int | None = None, limit: int 
     if before is not None:
         qs = qs.filter(serial__lt=before)
     return qs[:limit]
+
+
+def heads_in_order(programme: Programme, *, after: int = 0) -> Iterator[TreeHead]:
+    """Signed heads after serial `after`, oldest first, read a few thousand at a time."""
+    heads = TreeHead.objects.filter(programme=programme, serial__gt=after).order_by("serial")
+    return heads.iterator(chunk_size=2_000)
 
 
 def head_of_size(programme: Programme, size: int) -> TreeHead | None:

@@ -1,5 +1,6 @@
 """The sequencer: appends committed transactions to the log in the order they became
-visible (commit order, not id order) and signs a tree head after every batch.
+visible (commit order, not id order) and signs a tree head after every batch; once the head
+is committed, it is appended to the witness file too (witness.py).
 
 Writers never wait for it: they only insert their transaction, and a trigger queues it. One
 sequencer at a time per programme holds its LogState row (FOR UPDATE SKIP LOCKED on
@@ -15,7 +16,7 @@ from django.db import connection, transaction
 
 from jifen.lib.bulk_sql import array_literal
 from jifen.programmes.models import Programme
-from jifen.transparency import merkle, signing
+from jifen.transparency import merkle, signing, witness
 from jifen.transparency.leaves import among, canonical_rows
 from jifen.transparency.models import LogLeaf, LogNode, LogQueue, LogState, TreeHead
 
@@ -78,7 +79,7 @@ def seal(programme: Programme, *, batch: int = BATCH) -> int:
         )
         if state is None:
             return 0
-        leaves = _append(programme, state.size, batch)
+        leaves = _append(programme, state, batch)
         if not leaves:
             return 0
         root = _add_nodes(programme, state.size, leaves)
@@ -87,20 +88,23 @@ def seal(programme: Programme, *, batch: int = BATCH) -> int:
     return len(leaves)
 
 
-def _append(programme: Programme, size: int, batch: int) -> list[bytes]:
+def _append(programme: Programme, state: LogState, batch: int) -> list[bytes]:
     """Take up to `batch` transactions off the queue (by their exact ids: a lower id may still
-    be in flight) and append them as leaves; return their hashes."""
+    be in flight) and append them as leaves, each in the format its index gets; return their
+    hashes."""
+    size = state.size
     rows = list(
         canonical_rows(
             programme.slug,
-            "SELECT id, transaction_id FROM transparency_logqueue"
-            " WHERE programme_id = %s ORDER BY id LIMIT %s",
-            [programme.pk, batch],
+            "SELECT %s + row_number() OVER (ORDER BY id) - 1, transaction_id, id"
+            " FROM transparency_logqueue WHERE programme_id = %s ORDER BY id LIMIT %s",
+            [size, programme.pk, batch],
+            v1_below=state.v2_from,
         )
     )
     if not rows:
         return []
-    queued = [leaf.columns[0] for leaf in rows]
+    queued = [leaf.columns[2] for leaf in rows]
     transaction_ids = [leaf.columns[1] for leaf in rows]
     leaves = [merkle.leaf_hash(leaf.data) for leaf in rows]  # type: ignore[arg-type]
     with connection.cursor() as cursor:
@@ -163,6 +167,7 @@ def _add_nodes(programme: Programme, size: int, leaves: list[bytes]) -> bytes:
 
 
 def _sign(programme: Programme, state: LogState, root: bytes) -> TreeHead:
+    key = signing.log_signing_key()
     state.heads += 1
     head = signing.sign_tree_head(
         programme=programme.slug,
@@ -170,8 +175,12 @@ def _sign(programme: Programme, state: LogState, root: bytes) -> TreeHead:
         size=state.size,
         root_hash=root,
         timestamp_ms=int(time.time() * 1000),
+        key=key,
     )
     state.save(update_fields=["size", "heads"])
+    public_key = signing.public_key_b64(key.public_key())
+    # Only once committed: a head rolled back must never be witnessed.
+    transaction.on_commit(lambda: witness.append_heads([head], public_key), robust=True)
     return TreeHead.objects.create(
         programme=programme,
         serial=head.serial,

@@ -1,7 +1,10 @@
 """Signed tree heads: Ed25519 over a fixed, documented byte string.
 
 The key comes from JIFEN_LOG_SIGNING_KEY (base64 of the raw 32-byte private key) or is
-generated once into the data directory. The signed message is
+generated once into the data directory. Whoever can read that directory can sign, so the
+public key can also be configured (JIFEN_LOG_PUBLIC_KEY, base64 of the raw 32-byte public
+key): `jifen verify` then accepts only heads that key signed, the pages show that key, and
+the sequencer refuses to sign with any other. The signed message is
 
     b"jifen-sth-v1\\n" + slug + b"\\n" + serial + b"\\n" + size + b"\\n" + root (hex)
     + b"\\n" + timestamp (ms)
@@ -11,6 +14,7 @@ numbered 1, 2, 3, … per programme, so a deleted head leaves a visible gap.
 """
 
 import base64
+import binascii
 import hashlib
 import os
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.core.exceptions import ImproperlyConfigured
 
 _RAW = serialization.Encoding.Raw
 
@@ -53,7 +58,30 @@ def public_key_b64(public_key: Ed25519PublicKey) -> str:
 
 
 def load_public_key(b64: str) -> Ed25519PublicKey:
-    return Ed25519PublicKey.from_public_bytes(base64.b64decode(b64))
+    """The key from base64 of its 32 raw bytes; ValueError for anything else."""
+    try:
+        return Ed25519PublicKey.from_public_bytes(base64.b64decode(b64, validate=True))
+    except binascii.Error as exc:
+        raise ValueError(f"not base64: {exc}") from exc
+
+
+def configured_public_key() -> Ed25519PublicKey | None:
+    """JIFEN_LOG_PUBLIC_KEY's key, or None when it is not set."""
+    from django.conf import settings
+
+    if not settings.LOG_PUBLIC_KEY:
+        return None
+    try:
+        return load_public_key(settings.LOG_PUBLIC_KEY)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"JIFEN_LOG_PUBLIC_KEY is not base64 of an Ed25519 public key: {exc}"
+        ) from exc
+
+
+def log_public_key() -> Ed25519PublicKey:
+    """The key that heads are checked with: the configured one, else the signing key's."""
+    return configured_public_key() or signing_key().public_key()
 
 
 @cache
@@ -73,6 +101,19 @@ def signing_key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_bytes()))
 
 
+def log_signing_key() -> Ed25519PrivateKey:
+    """The key the sequencer signs with. Refuses one whose heads verify would reject: not the
+    configured public key's."""
+    key = signing_key()
+    configured = configured_public_key()
+    if configured is not None and key_id(configured) != key_id(key.public_key()):
+        raise ImproperlyConfigured(
+            f"the log's signing key (key {key_id(key.public_key())}) is not the one "
+            f"JIFEN_LOG_PUBLIC_KEY names (key {key_id(configured)})"
+        )
+    return key
+
+
 def sign_tree_head(
     *,
     programme: str,
@@ -82,7 +123,7 @@ def sign_tree_head(
     timestamp_ms: int,
     key: Ed25519PrivateKey | None = None,
 ) -> SignedTreeHead:
-    key = key or signing_key()
+    key = key or log_signing_key()
     signature = key.sign(tree_head_message(programme, serial, size, root_hash, timestamp_ms))
     return SignedTreeHead(
         programme, serial, size, root_hash, timestamp_ms, signature, key_id(key.public_key())

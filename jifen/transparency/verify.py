@@ -2,11 +2,15 @@
 or a sum can prove. Streams in chunks, so memory stays flat however long the log.
 
 Checks, per programme, stopping at the first discrepancy:
-  1. signed heads are numbered 1, 2, 3, … and each signature verifies with the log's key;
+  1. signed heads are numbered 1, 2, 3, … and each signature verifies with the log's key: the
+     configured one (JIFEN_LOG_PUBLIC_KEY) if set, else the witnessed one if a witness file
+     is given, else the signing key's;
   2. every leaf's hash equals the hash of its transaction's canonical bytes, recomputed now
      from the transaction and posting rows; leaves are numbered 0, 1, 2, … with no gap;
   3. every stored tree node equals the node recomputed from the leaves, and no extra exists;
   4. every head's root equals the root of the leaves it covers; the last head covers all;
+     so does every witnessed head's (witness.py): the log was neither rewritten nor truncated
+     since the head was saved outside the database;
   5. every transaction is in the log, or queued and younger than the last head;
   6. every transaction balances per asset; every account's balance equals the sum of its
      postings; the lots of every wallet add up to its balance.
@@ -18,8 +22,9 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import connection, transaction
 from django.db.models import Max, Q
 
@@ -28,6 +33,7 @@ from jifen.transparency import ledger_checks, merkle, signing, verify_worker
 from jifen.transparency.leaves import logged_leaves
 from jifen.transparency.models import LogLeaf, LogNode, LogQueue, LogState, TreeHead
 from jifen.transparency.sequencer import STORED_LEVEL, stored_node_count
+from jifen.transparency.witness import Witness
 
 CHUNK_LEVEL = 14  # 2^14 leaves are read, rehashed and rebuilt at a time: memory stays flat
 Progress = Callable[[int, int], None]
@@ -43,16 +49,44 @@ class Report:
     leaves: int
     heads: int
     queued: int
+    witnessed: int = 0
+
+
+class Checkpoint(NamedTuple):
+    """A head whose root the leaves must give: signed in the database, or witnessed."""
+
+    serial: int
+    size: int
+    root: bytes
+    witnessed: bool
+
+    def differs(self) -> str:
+        if self.witnessed:
+            return (
+                f"witnessed head {self.serial} (size {self.size}): the log's root at that size "
+                "is not the witnessed one; the log was changed after the head was witnessed"
+            )
+        return f"signed head {self.serial} (size {self.size}): the root differs from the leaves"
+
+    def beyond(self, leaves: int) -> str:
+        if self.witnessed:
+            return (
+                f"witnessed head {self.serial} covers {self.size} leaves; the log has only "
+                f"{leaves}: it was truncated after the head was witnessed"
+            )
+        return f"signed head {self.serial} covers {self.size} leaves; the log has {leaves}"
 
 
 def verify_programme(
     programme: Programme,
     *,
+    witness: Witness | None = None,
     progress: Progress | None = None,
     chunk_level: int = CHUNK_LEVEL,
     workers: int | None = None,
 ) -> Report:
-    """Run every check on one programme. Raises Discrepancy naming the first difference.
+    """Run every check on one programme, against the heads `witness` saved if given.
+    Raises Discrepancy naming the first difference.
 
     On PostgreSQL, outside any transaction, everything is read in one snapshot, and
     `workers` processes (default: one per CPU) rehash the leaves of a long log in it."""
@@ -64,67 +98,95 @@ def verify_programme(
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 cursor.execute("SELECT pg_export_snapshot()")
                 snapshot = cursor.fetchone()[0]
-        heads = _checked_heads(programme)
+        heads = _checked_heads(programme, *_trusted_key(witness))
+        witnessed = [Checkpoint(*head, True) for head in witness.heads] if witness else []
         leaves = _check_leaves(
             programme,
-            heads,
+            sorted(heads + witnessed, key=lambda point: point.size),  # stable: by serial
             progress or (lambda done, total: None),
             chunk_level,
             _Helpers(snapshot, workers),
         )
-        covered = heads[-1][1] if heads else 0
+        covered = heads[-1].size if heads else 0
         if covered != leaves:
             raise Discrepancy(f"leaves {covered}..{leaves - 1} are not covered by a signed head")
         queued = _check_everything_logged(programme, heads, leaves)
         ledger_checks.check_ledger(programme, Discrepancy)  # logged ones balanced: checked above
-    return Report(programme.slug, leaves, len(heads), queued)
+    return Report(programme.slug, leaves, len(heads), queued, len(witnessed))
 
 
-def _checked_heads(programme: Programme) -> list[tuple[int, int, bytes]]:
-    """(serial, size, root) of every head, after checking numbering and signatures."""
-    public_key = signing.signing_key().public_key()
+def _trusted_key(witness: Witness | None) -> tuple[Ed25519PublicKey, str]:
+    """The key every head must verify with, and how a discrepancy names it."""
+    if witness is not None:  # the configured key, or else the witnessed one
+        return witness.public_key, witness.key_source
+    configured = signing.configured_public_key()
+    if configured is not None:
+        return configured, "the configured public key"
+    return signing.signing_key().public_key(), "the log's signing key"
+
+
+def _checked_heads(
+    programme: Programme, public_key: Ed25519PublicKey, key_source: str
+) -> list[Checkpoint]:
+    """Every head, after checking numbering and signatures."""
     state = LogState.objects.filter(programme=programme).first()
     signed = state.heads if state else 0
-    result: list[tuple[int, int, bytes]] = []
+    result: list[Checkpoint] = []
     rows = (
         TreeHead.objects.filter(programme=programme)
         .order_by("serial")
         .values_list("serial", "size", "root_hash", "timestamp_ms", "signature", "key_id")
     )
-    for serial, size, root, timestamp_ms, signature, _key_id in rows.iterator(chunk_size=5_000):
+    for serial, size, root, timestamp_ms, signature, key_id in rows.iterator(chunk_size=5_000):
         expected = len(result) + 1
         if serial != expected:
             raise Discrepancy(f"signed head {expected} is missing (found head {serial})")
         head = signing.SignedTreeHead(
-            programme.slug, serial, size, bytes(root), timestamp_ms, bytes(signature), ""
+            programme.slug, serial, size, bytes(root), timestamp_ms, bytes(signature), key_id
         )
         if not signing.verify_tree_head(head, public_key):
-            raise Discrepancy(f"signed head {serial} (size {size}): the signature does not verify")
-        if result and size < result[-1][1]:
+            raise Discrepancy(_unsigned(head, public_key, key_source))
+        if result and size < result[-1].size:
             raise Discrepancy(f"signed head {serial} has fewer leaves than head {serial - 1}")
-        result.append((serial, size, bytes(root)))
+        result.append(Checkpoint(serial, size, bytes(root), False))
     if len(result) < signed:  # the newest heads are gone: the sequencer counted them
         raise Discrepancy(f"signed head {len(result) + 1} is missing (the log signed {signed})")
     return result
 
 
+def _unsigned(head: signing.SignedTreeHead, public_key: Ed25519PublicKey, key_source: str) -> str:
+    expected = signing.key_id(public_key)
+    other = f"; the head names key {head.key_id}" if head.key_id != expected else ""
+    return (
+        f"signed head {head.serial} (size {head.size}): the signature does not verify with "
+        f"{key_source} (key {expected}{other})"
+    )
+
+
 def _check_leaves(
     programme: Programme,
-    heads: list[tuple[int, int, bytes]],
+    checkpoints: list[Checkpoint],
     progress: Progress,
     chunk_level: int,
     helpers: "_Helpers",
 ) -> int:
+    """Rehash every leaf and rebuild the tree, checking each checkpoint's root on the way
+    (in order of size); returns the number of leaves."""
     last = LogLeaf.objects.filter(programme=programme).aggregate(last=Max("index"))["last"]
     total = 0 if last is None else last + 1
+    state = LogState.objects.filter(programme=programme).first()
+    v2_from = state.v2_from if state else 0
     tree = _Tree(programme.pk, chunk_level)
     chunk = 1 << chunk_level
-    pending = deque(h for h in heads if h[1] > 0)
+    for point in checkpoints:
+        if point.size == 0 and point.root != merkle.EMPTY_ROOT:
+            raise Discrepancy(point.differs())
+    pending = deque(point for point in checkpoints if point.size > 0)
     jobs = [
-        (programme.pk, programme.slug, start, min(start + chunk, total))
+        (programme.pk, programme.slug, start, min(start + chunk, total), v2_from)
         for start in range(0, total, chunk)
     ]
-    for (_, _, start, _), leaves in zip(jobs, helpers.run(jobs), strict=True):
+    for (_, _, start, _, _), leaves in zip(jobs, helpers.run(jobs), strict=True):
         hashes: list[bytes] = []
         for index, stored, computed, unbalanced in leaves:
             if index != start + len(hashes):
@@ -141,29 +203,25 @@ def _check_leaves(
         if len(hashes) != min(chunk, total - start):
             raise Discrepancy(f"leaf {start + len(hashes)} is missing from the log")
         tree.add(hashes)
-        while pending and pending[0][1] <= tree.size:
-            serial, size, root = pending.popleft()
-            if tree.root(size) != root:
-                raise Discrepancy(
-                    f"signed head {serial} (size {size}): the root differs from the leaves"
-                )
+        while pending and pending[0].size <= tree.size:
+            point = pending.popleft()
+            if tree.root(point.size) != point.root:
+                raise Discrepancy(point.differs())
         progress(tree.size, total)
     if pending:
-        raise Discrepancy(
-            f"signed head {pending[0][0]} covers {pending[0][1]} leaves; the log has {tree.size}"
-        )
+        raise Discrepancy(pending[0].beyond(tree.size))
     tree.check_node_count()
     return tree.size
 
 
 def recomputed(
-    programme_id: int, slug: str, start: int, end: int
+    programme_id: int, slug: str, start: int, end: int, v2_from: int
 ) -> list[tuple[int, bytes, bytes | None, str | None]]:
     """(index, stored leaf hash, the hash recomputed now from the transaction and posting
     rows or None when the transaction is gone, the transaction's public id if its postings
     do not balance) for the leaves in [start, end), by index."""
     result = []
-    for leaf in logged_leaves(programme_id, slug, start, end):
+    for leaf in logged_leaves(programme_id, slug, start, end, v2_from=v2_from):
         index, _, stored = leaf.columns
         computed = None if leaf.data is None else merkle.leaf_hash(leaf.data)
         result.append((index, bytes(stored), computed, None if leaf.balanced else leaf.public_id))
@@ -178,7 +236,7 @@ class _Helpers:
     snapshot: str | None
     workers: int | None  # None: one per CPU, once the log is long enough to repay starting them
 
-    def run(self, jobs: list[tuple[int, str, int, int]]) -> Iterator[list[tuple[Any, ...]]]:
+    def run(self, jobs: list[tuple[int, str, int, int, int]]) -> Iterator[list[tuple[Any, ...]]]:
         workers = self.workers
         if workers is None:
             workers = (os.cpu_count() or 1) if len(jobs) >= 8 else 1
@@ -274,9 +332,7 @@ class _Tree:
             )
 
 
-def _check_everything_logged(
-    programme: Programme, heads: list[tuple[int, int, bytes]], leaves: int
-) -> int:
+def _check_everything_logged(programme: Programme, heads: list[Checkpoint], leaves: int) -> int:
     """Every transaction is a leaf or waits in the queue; a queued one older than the last
     head was slipped in behind the sequencer's back."""
     from jifen.ledger.models import Transaction
@@ -292,7 +348,7 @@ def _check_everything_logged(
         )
         raise Discrepancy(f"transaction {missing} is neither in the log nor queued for it")
     if heads:
-        last = TreeHead.objects.get(programme=programme, serial=heads[-1][0])
+        last = TreeHead.objects.get(programme=programme, serial=heads[-1].serial)
         stale = (
             queued.filter(transaction__created_at__lt=last.signed_at - timedelta(minutes=1))
             .values_list("transaction__public_id", flat=True)

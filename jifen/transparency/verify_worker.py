@@ -9,7 +9,9 @@ from typing import Any
 _joined: list[str] = []  # the snapshot this process reads in, once it has joined it
 
 
-def rehash(job: tuple[int, str, int, int], database: str, snapshot: str) -> list[tuple[Any, ...]]:
+def rehash(
+    job: tuple[int, str, int, int, int], database: str, snapshot: str
+) -> list[tuple[Any, ...]]:
     if not _joined:
         _join(database, snapshot)
     from jifen.transparency.verify import recomputed

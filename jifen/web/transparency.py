@@ -26,7 +26,7 @@ def transparency(request: HttpRequest, slug: str) -> HttpResponse:
             "entry": entry,
             "root_hex": bytes(head.root_hash).hex() if head else "",
             "signature_b64": base64.b64encode(bytes(head.signature)).decode() if head else "",
-            "public_key": signing.public_key_b64(signing.signing_key().public_key()),
+            "public_key": signing.public_key_b64(signing.log_public_key()),
             "check": _check(programme, entry) if entry else None,
             "history": queries.head_history(programme, limit=10),
         },

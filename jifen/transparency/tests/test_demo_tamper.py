@@ -1,14 +1,23 @@
 """The demo database as `make run` builds it: `jifen verify` passes, and any single row of a
 transaction, a posting or a signed head changed, deleted or added behind the application's
-back (its guards lifted first, as by someone with SQL access) makes it fail, saying where."""
+back (its guards lifted first, as by someone with SQL access) makes it fail, saying where.
+And the whole log rebuilt and re-signed: caught by the witness file, or by the configured
+public key when the key changed."""
+
+import base64
+import json
+import shutil
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 from django.db import connection
 
 from jifen.ledger.models import Posting, Transaction
 from jifen.programmes import demo
+from jifen.transparency import signing
 from jifen.transparency.models import LogLeaf, TreeHead
+from jifen.transparency.sequencer import seal_all
 from jifen.transparency.verify import verify_programme
 
 
@@ -28,6 +37,7 @@ def tamper(statement: str, params=()) -> None:
                 "ledger_transaction",
                 "ledger_posting",
                 "transparency_logleaf",
+                "transparency_lognode",
                 "transparency_treehead",
             ):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
@@ -131,3 +141,103 @@ def test_an_added_signed_head_is_named(programme):
         ],
     )
     assert f"signed head {head.serial + 1} (size {head.size}): the signature" in failure(programme)
+
+
+# The insider of issue 10: database access and the data directory's signing key. They empty
+# the log, give a resident 1,000 more points (balances and lots made to match), and seal and
+# sign the log again. The log alone cannot tell; heads saved outside the machine can.
+
+
+@pytest.fixture
+def witnessed_demo(db, settings, tmp_path, django_capture_on_commit_callbacks):
+    """The demo, its heads appended to the witness file as the worker does once each sealing
+    commits (simulated here: the test's transaction never commits)."""
+    settings.LOG_WITNESS_FILE = tmp_path / "witness.jsonl"
+    with django_capture_on_commit_callbacks(execute=True):
+        built = demo.build_demo(password="demo pass for tests")
+    return built.programme
+
+
+@pytest.fixture
+def saved_witness(witnessed_demo, settings, tmp_path):
+    """The operator's regular copy of the witness file, off the machine."""
+    saved = tmp_path / "offsite" / "witness.jsonl"
+    saved.parent.mkdir()
+    shutil.copy(settings.LOG_WITNESS_FILE, saved)
+    return saved
+
+
+@pytest.fixture
+def fresh_signing_key():
+    signing.signing_key.cache_clear()
+    yield
+    signing.signing_key.cache_clear()
+
+
+def rebuild_with_1000_more_points(programme) -> Posting:
+    """Empty the log, add 1,000 points to an award (its source pays them, the wallet's
+    balance and lot follow, so every sum still adds up), queue every transaction again and
+    seal: the sequencer signs with whatever key it finds. Returns the changed posting."""
+    credit = Posting.objects.get(transaction=a_settled_award(programme), amount__gt=0)
+    debit = Posting.objects.get(transaction=credit.transaction, amount__lt=0)
+    for table in ("treehead", "lognode", "logleaf", "logstate", "logqueue"):
+        tamper(f"DELETE FROM transparency_{table} WHERE programme_id = %s", [programme.pk])
+    for posting, delta in ((credit, 1000), (debit, -1000)):
+        tamper("UPDATE ledger_posting SET amount = amount + %s WHERE id = %s", [delta, posting.pk])
+        tamper(
+            "UPDATE ledger_account SET balance = balance + %s WHERE id = %s AND is_bounded",
+            [delta, posting.account_id],
+        )
+    tamper(
+        "UPDATE ledger_lot SET amount = amount + 1000, remaining = remaining + 1000"
+        " WHERE posting_id = %s",
+        [credit.pk],
+    )
+    tamper(
+        "INSERT INTO transparency_logqueue (programme_id, transaction_id)"
+        " SELECT programme_id, id FROM ledger_transaction WHERE programme_id = %s ORDER BY id",
+        [programme.pk],
+    )
+    seal_all()
+    return credit
+
+
+def test_a_log_rebuilt_and_re_signed_with_the_data_directory_key_fails_against_the_witness(
+    witnessed_demo, saved_witness, capsys
+):
+    programme = witnessed_demo
+    witnessed = [json.loads(line) for line in saved_witness.read_text().splitlines()]
+    credit = rebuild_with_1000_more_points(programme)
+    assert Posting.objects.get(pk=credit.pk).amount == credit.amount + 1000
+    call_command("verify", programme=programme.slug)
+    assert f"{programme.slug}: OK" in capsys.readouterr().out  # the log alone is fooled
+    with pytest.raises(CommandError) as info:
+        call_command("verify", programme=programme.slug, witness=str(saved_witness))
+    first = min(witnessed, key=lambda head: head["size"])
+    assert str(info.value) == (
+        f"{programme.slug}: FAILED: witnessed head {first['serial']} (size {first['size']}): "
+        "the log's root at that size is not the witnessed one; the log was changed after the "
+        "head was witnessed"
+    )
+
+
+def test_a_log_re_signed_with_a_new_key_fails_when_the_public_key_is_configured(
+    witnessed_demo, settings, monkeypatch, fresh_signing_key, capsys
+):
+    programme = witnessed_demo
+    honest = signing.public_key_b64(signing.log_public_key())
+    new_key = Ed25519PrivateKey.generate()
+    raw = base64.b64encode(new_key.private_bytes_raw()).decode()
+    monkeypatch.setenv("JIFEN_LOG_SIGNING_KEY", raw)  # or the key file, replaced
+    signing.signing_key.cache_clear()
+    rebuild_with_1000_more_points(programme)
+    call_command("verify", programme=programme.slug)
+    assert f"{programme.slug}: OK" in capsys.readouterr().out  # the new key's heads verify
+    settings.LOG_PUBLIC_KEY = honest
+    head = TreeHead.objects.get(programme=programme, serial=1)
+    honest_id = signing.key_id(signing.load_public_key(honest))
+    assert failure(programme) == (
+        f"{programme.slug}: FAILED: signed head 1 (size {head.size}): the signature does not "
+        f"verify with the configured public key (key {honest_id}; the head names key "
+        f"{signing.key_id(new_key.public_key())})"
+    )

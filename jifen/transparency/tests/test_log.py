@@ -3,12 +3,12 @@ behind the application's back (triggers dropped, rows edited in SQL) — verify 
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from jifen.ledger.models import Posting, Transaction
 from jifen.ledger.services import award_points, donate_points, hold_points, settle_hold
-from jifen.transparency import merkle, queries
-from jifen.transparency.models import LogLeaf, LogQueue, TreeHead
+from jifen.transparency import merkle, queries, signing
+from jifen.transparency.models import LogLeaf, LogNode, LogQueue, LogState, TreeHead
 from jifen.transparency.sequencer import seal, seal_all
 from jifen.transparency.verify import Discrepancy, verify_programme
 
@@ -31,10 +31,31 @@ def test_every_transaction_is_queued_by_the_database_and_sealed(member):
     assert (head.serial, head.size) == (1, 1)
 
 
-def test_a_new_head_is_signed_only_when_there_is_something_new(history):
-    heads = TreeHead.objects.count()
+def test_a_new_head_is_signed_only_when_there_is_something_new(history, member):
+    signed = list(TreeHead.objects.order_by("serial"))
+    assert [h.serial for h in signed] == [1]  # the history was sealed: one head for all of it
+    assert signed[0].size == Transaction.objects.count() == LogLeaf.objects.count()
+    assert signing.verify_tree_head(as_signed(history, signed[0]), signing.log_public_key())
     seal_all()
-    assert TreeHead.objects.count() == heads
+    assert TreeHead.objects.count() == 1
+    award_points(member=member, amount=5, reason="later")
+    seal_all()
+    assert list(TreeHead.objects.values_list("serial", "size")) == [
+        (2, signed[0].size + 1),
+        (1, signed[0].size),
+    ]
+
+
+def as_signed(programme, head) -> signing.SignedTreeHead:
+    return signing.SignedTreeHead(
+        programme.slug,
+        head.serial,
+        head.size,
+        bytes(head.root_hash),
+        head.timestamp_ms,
+        bytes(head.signature),
+        head.key_id,
+    )
 
 
 def test_the_stored_root_is_the_rfc_root_of_the_leaves(history):
@@ -111,6 +132,15 @@ def test_a_changed_reason_is_found(history):
     tx = Transaction.objects.order_by("id")[4]
     lift_guards()
     sql("UPDATE ledger_transaction SET reason = 'forged' WHERE id = %s", [tx.pk])
+    assert f"leaf {LogLeaf.objects.get(transaction=tx).index}:" in failure(history)
+
+
+def test_a_changed_member_is_found(history, neighbour):
+    """The history and a household's statement name the member a transaction is about, so
+    the leaf covers it (canonical format 2)."""
+    tx = Transaction.objects.exclude(member=neighbour).exclude(member=None).order_by("id")[1]
+    lift_guards()
+    sql("UPDATE ledger_transaction SET member_id = %s WHERE id = %s", [neighbour.pk, tx.pk])
     assert f"leaf {LogLeaf.objects.get(transaction=tx).index}:" in failure(history)
 
 
@@ -212,3 +242,46 @@ def test_a_logged_transaction_that_does_not_balance_is_found(history, member):
 def test_a_queued_transaction_that_does_not_balance_is_found(history, member):
     tx = unbalanced_transaction(member)
     assert failure(history) == f"transaction {tx.public_id} does not balance"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE transparency_logleaf SET leaf_hash = leaf_hash",
+        "DELETE FROM transparency_logleaf",
+        "UPDATE transparency_lognode SET hash = hash",
+        "DELETE FROM transparency_lognode",
+        "UPDATE transparency_treehead SET size = size",
+        "DELETE FROM transparency_treehead",
+    ],
+)
+def test_the_database_refuses_to_change_leaves_nodes_or_heads(history, member, statement):
+    for i in range(16):  # enough leaves for a stored node
+        award_points(member=member, amount=1, reason=f"n{i}")
+    seal_all()
+    assert LogNode.objects.exists()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        sql(statement)
+
+
+def test_leaves_sealed_before_format_2_stay_in_format_1_for_verify_and_the_export(
+    member, neighbour, tmp_path
+):
+    """A log that had 4 leaves when format 2 came (the migration sets v2_from to its size)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    LogState.objects.create(programme=member.programme, v2_from=4)
+    for i in range(7):
+        award_points(member=member if i % 2 else neighbour, amount=1 + i, reason=f"r{i}")
+    assert seal(member.programme, batch=3) == 3 and seal(member.programme) == 4
+    assert verify_programme(member.programme).leaves == 7
+    bundle = tmp_path / "log.jsonl"
+    call_command("export_log", programme=member.programme.slug, output=str(bundle))
+    leaves = [json.loads(line) for line in bundle.read_text().splitlines()[3:]]
+    assert [json.loads(leaf["canonical"])["v"] for leaf in leaves] == [1, 1, 1, 1, 2, 2, 2]
+    tool = Path(__file__).resolve().parents[3] / "tools" / "verify_bundle.py"
+    result = subprocess.run([sys.executable, str(tool), str(bundle)], capture_output=True)
+    assert result.returncode == 0, result.stdout

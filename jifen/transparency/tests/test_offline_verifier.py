@@ -14,21 +14,34 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jifen.transparency import merkle, signing
 from jifen.transparency.bundle import write_bundle
 from jifen.transparency.canonical import CanonicalTransaction, canonical_bytes
+from jifen.transparency.witness import witness_line
 
 VERIFIER = Path(__file__).resolve().parents[3] / "tools" / "verify_bundle.py"
 
 
-def make_bundle(path: Path, count: int = 23, head_sizes=(0, 1, 8, 13, 23)) -> None:
-    key = Ed25519PrivateKey.generate()
+def make_bundle(
+    path: Path,
+    count: int = 23,
+    head_sizes=(0, 1, 8, 13, 23),
+    *,
+    key: Ed25519PrivateKey | None = None,
+    extra: dict[int, int] | None = None,
+    versions: dict[int, int] | None = None,
+) -> list[signing.SignedTreeHead]:
+    """A bundle of `count` awards signed by `key`; `extra` adds points to some of them and
+    `versions` gives some the canonical format 1. Returns its heads."""
+    key = key or Ed25519PrivateKey.generate()
     tree, leaves = merkle.MemoryTree(), []
     for i in range(count):
+        amount = i + 1 + (extra or {}).get(i, 0)
         tx = CanonicalTransaction(
             programme="xingfuli",
             id=f"t{i}",
             kind="award",
             reason="巡逻",
             at=datetime(2026, 1, 1, tzinfo=UTC),
-            postings=[("issuance", "points", -(i + 1)), (f"m{i % 5}", "points", i + 1)],
+            postings=[("issuance", "points", -amount), (f"m{i % 5}", "points", amount)],
+            version=(versions or {}).get(i, 2),
         )
         data = canonical_bytes(tx)
         tree.append(merkle.leaf_hash(data))
@@ -54,11 +67,21 @@ def make_bundle(path: Path, count: int = 23, head_sizes=(0, 1, 8, 13, 23)) -> No
         leaf_count=count,
     )
     path.write_text(out.getvalue(), encoding="utf-8")
+    return heads
 
 
-def run(path: Path) -> subprocess.CompletedProcess:
+def write_witness(path: Path, heads, key: Ed25519PrivateKey) -> Path:
+    public_key = signing.public_key_b64(key.public_key())
+    path.write_text("".join(witness_line(head, public_key) for head in heads), encoding="utf-8")
+    return path
+
+
+def run(path: Path, *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(VERIFIER), str(path)], capture_output=True, text=True, timeout=60
+        [sys.executable, str(VERIFIER), *options, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -146,3 +169,63 @@ def test_an_unreadable_file_is_not_a_pass(tmp_path):
     path = tmp_path / "junk.jsonl"
     path.write_text("not json\n")
     assert run(path).returncode == 2
+
+
+@pytest.fixture
+def key():
+    return Ed25519PrivateKey.generate()
+
+
+def test_a_bundle_consistent_with_the_witness_file_verifies(tmp_path, key):
+    bundle = tmp_path / "bundle.jsonl"
+    heads = make_bundle(bundle, key=key)
+    witness = write_witness(tmp_path / "witness.jsonl", heads[1:4], key)
+    result = run(bundle, "--witness", str(witness))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "consistent with 3 witnessed heads" in result.stdout
+
+
+def test_a_log_rewritten_and_re_signed_after_the_witness_fails_naming_the_head(tmp_path, key):
+    """Leaf 3 gets 1,000 more points; the whole log is signed again with the same key."""
+    witness = write_witness(tmp_path / "witness.jsonl", make_bundle(tmp_path / "a", key=key), key)
+    rewritten = tmp_path / "rewritten.jsonl"
+    make_bundle(rewritten, key=key, extra={3: 1000})
+    assert run(rewritten).returncode == 0  # alone, it holds
+    result = run(rewritten, "--witness", str(witness))
+    assert result.returncode == 1
+    assert result.stdout.strip() == (
+        "FAILED: witnessed head 3 (size 8): the bundle's root at that size is not the witnessed "
+        "one; the log was changed after it was witnessed"
+    )
+
+
+def test_a_bundle_shorter_than_a_witnessed_head_is_named(tmp_path, key):
+    witness = write_witness(tmp_path / "witness.jsonl", make_bundle(tmp_path / "a", key=key), key)
+    shorter = tmp_path / "shorter.jsonl"
+    make_bundle(shorter, count=13, head_sizes=(0, 1, 8, 13), key=key)
+    result = run(shorter, "--witness", str(witness))
+    assert result.returncode == 1
+    assert "witnessed head 5 covers 23 leaves; the bundle has only 13" in result.stdout
+
+
+def test_a_witness_signed_by_another_key_or_an_unexpected_key_fails(tmp_path, key):
+    bundle = tmp_path / "bundle.jsonl"
+    make_bundle(bundle, key=key)
+    other = Ed25519PrivateKey.generate()
+    witness = write_witness(
+        tmp_path / "witness.jsonl", make_bundle(tmp_path / "b", key=other), other
+    )
+    result = run(bundle, "--witness", str(witness))
+    assert result.returncode == 1 and "not the bundle's key" in result.stdout
+    result = run(bundle, "--public-key", signing.public_key_b64(other.public_key()))
+    assert result.returncode == 1 and "another key than the one expected" in result.stdout
+    assert run(bundle, "--public-key", signing.public_key_b64(key.public_key())).returncode == 0
+
+
+def test_leaves_in_format_1_then_2_verify_but_not_back_to_1(tmp_path):
+    bundle = tmp_path / "bundle.jsonl"
+    make_bundle(bundle, versions={0: 1, 1: 1, 2: 1})
+    assert run(bundle).returncode == 0
+    make_bundle(bundle, versions={0: 1, 5: 1})
+    result = run(bundle)
+    assert result.returncode == 1 and "leaf 5: format 1 after a leaf in format 2" in result.stdout

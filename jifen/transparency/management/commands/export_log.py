@@ -30,7 +30,7 @@ class Command(BaseCommand):
             write_bundle(
                 out,
                 programme=programme.slug,
-                public_key=signing.public_key_b64(signing.signing_key().public_key()),
+                public_key=signing.public_key_b64(signing.log_public_key()),
                 heads=heads,
                 leaves=bundle_leaves(programme, count),
                 leaf_count=count,
