@@ -1,5 +1,8 @@
-"""Set-based writes for bulk awards: one statement per step instead of one per member,
-built on jifen.lib.bulk_sql (array literals on PostgreSQL, JSON batches on SQLite)."""
+"""Set-based writes for bulk awards, and for the counters of every award: one statement per
+step instead of one per member, built on jifen.lib.bulk_sql (array literals on PostgreSQL,
+JSON on SQLite)."""
+
+import json
 
 from django.db import connection
 
@@ -103,3 +106,69 @@ def _lock_accounts(owners: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[
             [array_literal(members), array_literal(households)],
         )
         return {(kind, owner): (pk, balance) for pk, kind, owner, balance in cursor.fetchall()}
+
+
+# Counters (jifen.ledger.limits): created, locked and moved for one award or many at once.
+
+
+def create_counters(programme_id: int, rows: list[tuple[str, str, int]]) -> None:
+    """Create the counters (scope, period, ceiling) that do not exist yet, in the order given
+    (every writer gives them in key order: two writers creating the same counters wait on
+    each other's new rows in one order, never in a cycle). One that a concurrent writer
+    creates meanwhile is left to it (ON CONFLICT DO NOTHING)."""
+    given, params = _relation([("scope", "text"), ("period", "text"), ("ceiling", "bigint")], rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_counter (programme_id, scope, period, used, ceiling) "
+            f"SELECT %s, u.scope, u.period, 0, u.ceiling FROM {given} WHERE NOT EXISTS ("
+            " SELECT 1 FROM ledger_counter AS c WHERE c.programme_id = %s"
+            " AND c.scope = u.scope AND c.period = u.period) "
+            "ON CONFLICT DO NOTHING",
+            [programme_id, *params, programme_id],
+        )
+
+
+def lock_counters(
+    programme_id: int, keys: list[tuple[str, str]]
+) -> list[tuple[int, str, str, int, int]]:
+    """The counters of `keys` (scope, period) as (id, scope, period, used, ceiling), in
+    primary-key order. On PostgreSQL they are locked in that order until the transaction
+    ends; SQLite serialises writing transactions (IMMEDIATE), so nothing moves them meanwhile."""
+    wanted, params = _relation([("scope", "text"), ("period", "text")], keys)
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, scope, period, used, ceiling FROM ledger_counter WHERE programme_id = %s "
+            f"AND (scope, period) IN (SELECT u.scope, u.period FROM {wanted}) ORDER BY id{lock}",
+            [programme_id, *params],
+        )
+        return cursor.fetchall()
+
+
+def move_counters(rows: list[tuple[int, int, int]]) -> int:
+    """Add to each counter (id, points, ceiling) its points and set its ceiling, where the
+    sum stays within that ceiling (the guard; the check constraint would refuse it too).
+    Returns how many moved: fewer than given means a counter moved under its lock."""
+    moves, params = _relation([("id", "bigint"), ("points", "bigint"), ("ceiling", "bigint")], rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ledger_counter SET used = ledger_counter.used + u.points, ceiling = u.ceiling "
+            f"FROM {moves} WHERE ledger_counter.id = u.id "
+            "AND ledger_counter.used + u.points <= u.ceiling",
+            params,
+        )
+        return cursor.rowcount
+
+
+def _relation(columns: list[tuple[str, str]], rows: list[tuple]) -> tuple[str, list[str]]:  # type: ignore[type-arg]
+    """`rows` as a relation named u with `columns` (name, SQL type: bigint or text), for a
+    FROM clause, and its parameters: arrays unnested on PostgreSQL, a JSON array on SQLite."""
+    names = [name for name, _ in columns]
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
+        return (
+            f"unnest({arrays}) AS u({', '.join(names)})",
+            [array_literal(column) for column in zip(*rows, strict=True)] or ["{}"] * len(columns),
+        )
+    picks = ", ".join(f"json_extract(value, '$[{i}]') AS {name}" for i, name in enumerate(names))
+    return f"(SELECT {picks} FROM json_each(%s)) AS u", [json.dumps(rows)]

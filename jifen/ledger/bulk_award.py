@@ -5,7 +5,8 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
+from django.db.models import prefetch_related_objects
 
 from jifen.accounts.models import User
 from jifen.idempotency.services import request_hash
@@ -14,12 +15,11 @@ from jifen.ledger.accounts import member_accounts_for, policy_of, system_account
 from jifen.ledger.awards import AwardResult
 from jifen.ledger.bulk import add_to_columns, insert_postings_and_lots, points_accounts
 from jifen.ledger.checks import once, require_active, require_amount, require_reason
-from jifen.ledger.limits import charge
+from jifen.ledger.limits import Taken, charge_many
 from jifen.ledger.models import AccountKind, LedgerPolicy, Transaction, TransactionKind
 from jifen.ledger.policy import award_limits, expiry_for, truncates
 from jifen.lib import clock
 from jifen.lib.bulk_sql import insert_select, saved_instances
-from jifen.lib.errors import DomainError
 from jifen.lib.ids import new_public_ids
 from jifen.programmes.models import Community, Member, Programme, ProgrammeWalletLevel
 
@@ -69,8 +69,8 @@ def _bulk(programme, awards, reason, actor, key, digest):  # type: ignore[no-unt
     granted = _granted(programme, policy, awards, now)
     members = [m for m, _ in awards]
     wallets = _wallets(members)
-    live = [(m, g) for (m, _), (g, _, _) in zip(awards, granted, strict=True) if g > 0]
-    charges = [c for g, _, c in granted if g > 0]
+    live = [(m, t.granted) for (m, _), t in zip(awards, granted, strict=True) if t.granted > 0]
+    charges = [t.charges for t in granted if t.granted > 0]
     txs = _transactions(programme, live, charges, reason, actor, key, digest, now)
     balances = _balances(wallets, live)
     _postings_and_lots(programme, policy, live, txs, wallets, balances, now)
@@ -80,10 +80,10 @@ def _bulk(programme, awards, reason, actor, key, digest):  # type: ignore[no-unt
         add_to_columns(["lifetime_earned"], _sum_by((own[m.pk], g) for m, g in households))
     done = {m.pk: (tx, after) for (m, _), tx, after in zip(live, txs, balances, strict=True)}
     return [
-        AwardResult(done[m.pk][0], a, g, done[m.pk][1], capped)
-        if g
-        else AwardResult(None, a, 0, wallets[m.pk].balance, capped)  # type: ignore[arg-type]
-        for (m, a), (g, capped, _) in zip(awards, granted, strict=True)
+        AwardResult(done[m.pk][0], a, t.granted, done[m.pk][1], t.truncated_by)
+        if t.granted
+        else AwardResult(None, a, 0, wallets[m.pk].balance, t.truncated_by)  # type: ignore[arg-type]
+        for (m, a), t in zip(awards, granted, strict=True)
     ]
 
 
@@ -204,27 +204,15 @@ def _issuance_accounts(programme: Programme, community_ids: set[int]) -> dict[in
     return {c.pk: system_account(c, AccountKind.ISSUANCE).pk for c in communities}
 
 
-def _granted(
-    programme: Programme, policy: LedgerPolicy, awards, now
-) -> list[tuple[int, str | None, list[list[int]] | None]]:  # type: ignore[no-untyped-def]
-    """What each member may receive under the caps, why less, and the counters it moved
-    (one counter move per member: the slow part, so a programme without caps skips it)."""
-    if not policy.caps and not policy.quotas_enabled:
-        return [(a, None, None) for _, a in awards]
-    granted = []
-    for member, amount in awards:
-        try:
-            with transaction.atomic():
-                taken = charge(
-                    programme,
-                    award_limits(policy, member, now),
-                    amount,
-                    truncate=truncates(policy),
-                )
-            granted.append((taken.granted, taken.truncated_by, taken.charges or None))
-        except DomainError as refusal:
-            granted.append((0, refusal.code, None))
-    return granted
+def _granted(programme: Programme, policy: LedgerPolicy, awards, now) -> list[Taken]:  # type: ignore[no-untyped-def]
+    """What each member may receive under the caps and quotas, why less, and the counters it
+    moved: all counters at once, each member charged after the ones before it in the list
+    (a household cap or a community quota is shared), as awarding one by one would."""
+    members = [m for m, _ in awards]
+    if policy.quotas_enabled:  # each member's quota is their community's: read them once
+        prefetch_related_objects(members, "community")
+    requests = [(award_limits(policy, m, now), a) for m, a in awards]
+    return charge_many(programme, requests, truncate=truncates(policy))
 
 
 def _balances(wallets: dict[int, _Wallet], live) -> list[int]:  # type: ignore[no-untyped-def]

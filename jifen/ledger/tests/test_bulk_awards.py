@@ -2,7 +2,9 @@
 every row must still land on the right member, wallet, balance and lot."""
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 
 from jifen.idempotency.services import IdempotencyConflict
 from jifen.ledger.models import Account, AccountKind, Counter, Lot, Posting, Transaction
@@ -12,7 +14,7 @@ from jifen.ledger.tests.helpers import ledger_state
 from jifen.lib.bulk_sql import array_literal
 from jifen.lib.ids import _ALPHABET, new_public_ids
 from jifen.programmes.errors import InactiveMember
-from jifen.programmes.models import MemberStatus, ProgrammeWalletLevel
+from jifen.programmes.models import Member, MemberStatus, ProgrammeWalletLevel
 from jifen.testing import make_household, make_member
 from jifen.transparency.models import LogQueue
 
@@ -165,3 +167,102 @@ def test_array_literals_quote_what_postgresql_would_misread():
 def test_an_empty_list_awards_nobody(programme):
     assert bulk_award(programme=programme, reason="x", awards=[]) == []
     assert Transaction.objects.count() == 0
+
+
+@pytest.fixture
+def household_of_three(community):
+    home = make_household(community=community)
+    return [make_member(community=community, household=home) for _ in range(3)]
+
+
+def test_members_of_one_household_share_its_cap_in_the_order_listed(
+    household_of_three, neighbour, policy
+):
+    policy.caps = [{"scope": "household", "period": "day", "limit": 8}]
+    policy.save()
+    a, b, c = household_of_three
+    results = bulk_award(
+        programme=a.programme, reason="x", awards=[(a, 5), (neighbour, 5), (b, 5), (c, 5)]
+    )
+    assert [(r.awarded, r.truncated_by) for r in results] == [
+        (5, None),
+        (5, None),
+        (3, "cap_reached"),
+        (0, "cap_reached"),
+    ]
+    assert list(Counter.objects.values_list("scope", "used")) == [
+        (f"household:{a.household_id}:award", 8)  # the neighbour has no household
+    ]
+    assert results[3].transaction is None
+    books_are_right()
+
+
+def test_a_member_refused_by_a_shared_cap_leaves_the_rest_to_the_next(household_of_three, policy):
+    policy.caps = [{"scope": "household", "period": "day", "limit": 8}]
+    policy.when_capped = "refuse"
+    policy.save()
+    a, b, c = household_of_three
+    results = bulk_award(programme=a.programme, reason="x", awards=[(a, 5), (b, 5), (c, 3)])
+    assert [(r.awarded, r.truncated_by) for r in results] == [
+        (5, None),
+        (0, "cap_reached"),
+        (3, None),
+    ]
+    assert Counter.objects.get().used == 8
+    assert Transaction.objects.count() == 2
+
+
+def test_a_community_quota_is_shared_by_its_members_in_one_bulk_award(
+    community, other_community, policy
+):
+    policy.quotas_enabled = True
+    policy.save()  # 2,500 people: 250 a month
+    here = [make_member(community=community) for _ in range(3)]
+    there = make_member(community=other_community)
+    results = bulk_award(
+        programme=community.programme,
+        reason="x",
+        awards=[(here[0], 100), (there, 100), (here[1], 100), (here[2], 100)],
+    )
+    assert [(r.awarded, r.truncated_by) for r in results] == [
+        (100, None),
+        (100, None),
+        (100, None),
+        (50, "quota_exhausted"),
+    ]
+    assert dict(Counter.objects.values_list("scope", "used")) == {
+        f"community:{community.pk}:quota": 250,
+        f"community:{other_community.pk}:quota": 100,
+    }
+    books_are_right()
+
+
+def test_a_cap_lowered_mid_period_applies_inside_a_bulk_award(member, neighbour, policy):
+    policy.caps = [{"scope": "member", "period": "day", "limit": 10}]
+    policy.save()
+    award_points(member=member, amount=8, reason="before")
+    policy.caps = [{"scope": "member", "period": "day", "limit": 6}]
+    policy.save()
+    results = bulk_award(
+        programme=member.programme, reason="x", awards=[(member, 3), (neighbour, 9)]
+    )
+    assert [(r.awarded, r.truncated_by) for r in results] == [
+        (0, "cap_reached"),
+        (6, "cap_reached"),
+    ]
+    assert sorted(Counter.objects.values_list("used", "ceiling")) == [(6, 6), (8, 10)]
+
+
+def test_a_capped_bulk_award_reads_the_same_few_rows_for_any_number_of_members(community, policy):
+    policy.caps = [{"scope": "member", "period": "day", "limit": 50}]
+    policy.quotas_enabled = True
+    policy.save()
+    award_points(member=make_member(community=community), amount=1, reason="opens the books")
+    queries = []
+    for size in (2, 6):
+        made = [make_member(community=community) for _ in range(size)]
+        fresh = list(Member.objects.filter(pk__in=[m.pk for m in made]))  # nothing cached
+        with CaptureQueriesContext(connection) as captured:
+            bulk_award(programme=community.programme, reason="x", awards=[(m, 5) for m in fresh])
+        queries.append(len(captured))
+    assert queries[0] == queries[1], queries

@@ -2,7 +2,9 @@
 prove there): no negative wallet, no cap or quota overshoot, no lost update, and a retried
 idempotency key makes exactly one transaction."""
 
+import random
 import threading
+from collections import defaultdict
 from collections.abc import Callable
 
 import pytest
@@ -13,6 +15,7 @@ from jifen.ledger.models import Counter, Hold, HoldStatus, Transaction
 from jifen.ledger.queries import summary_of
 from jifen.ledger.services import (
     award_points,
+    bulk_award,
     hold_points,
     release_hold,
     reverse_transaction,
@@ -161,3 +164,44 @@ def test_a_transaction_reversed_by_many_at_once_is_reversed_once(world):
     refusals = {r.code for r in results if isinstance(r, DomainError)}
     assert len(reversals) == 1 and refusals == {"already_reversed"}
     assert summary_of(member).balance == 0
+
+
+def test_bulk_and_single_awards_on_shared_counters_never_overshoot_nor_deadlock(world):
+    programme, community, _ = world
+    policy = policy_of(programme)
+    policy.caps = [
+        {"scope": "member", "period": "day", "limit": 12},
+        {"scope": "household", "period": "day", "limit": 20},
+    ]
+    policy.quotas_enabled = True
+    policy.quota_tiers = [[None, 60]]  # tighter than the households' 4 × 20: it binds
+    policy.save()
+    homes = [make_household(community=community) for _ in range(4)]
+    people = [make_member(community=community, household=homes[i // 2]) for i in range(8)]
+
+    def work(i):
+        if i % 2:
+            return award_points(member=people[i % 8], amount=4, reason="r")
+        # Each bulk award lists the members in another order: the locks must not follow it.
+        order = random.Random(i).sample(people, len(people))
+        return bulk_award(programme=programme, reason="r", awards=[(m, 3) for m in order])
+
+    results = hammer(work)
+    assert None not in results  # no thread died (a deadlock or a guard would raise)
+    awarded = {m.pk: summary_of(m).balance for m in people}
+    assert sum(awarded.values()) == 60
+    charged: dict[int, int] = defaultdict(int)
+    for charges in Transaction.objects.exclude(charged=None).values_list("charged", flat=True):
+        for pk, points in charges:
+            charged[pk] += points
+    counters = list(Counter.objects.all())
+    assert all(c.used == charged[c.pk] <= c.ceiling for c in counters)
+    used = {c.scope: c.used for c in counters}
+    assert used == {
+        f"community:{community.pk}:quota": 60,
+        **{f"member:{m.pk}:award": awarded[m.pk] for m in people},
+        **{
+            f"household:{h.pk}:award": sum(awarded[m.pk] for m in people if m.household == h)
+            for h in homes
+        },
+    }

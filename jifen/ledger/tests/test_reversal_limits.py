@@ -6,8 +6,14 @@ import pytest
 import time_machine
 
 from jifen.ledger import errors
-from jifen.ledger.models import Counter
-from jifen.ledger.services import award_points, donate_points, reverse_transaction
+from jifen.ledger.models import Counter, Transaction
+from jifen.ledger.services import (
+    award_points,
+    bulk_award,
+    donate_points,
+    reverse_transaction,
+)
+from jifen.testing import make_household, make_member
 
 # 10:00 in Shanghai on 30 and 31 March, then 1 April.
 MARCH_30 = datetime(2026, 3, 30, 2, 0, tzinfo=UTC)
@@ -110,9 +116,6 @@ def test_a_refused_reversal_gives_nothing_back(member, admin, daily_cap):
 
 
 def test_a_reversed_bulk_award_frees_each_members_cap(member, neighbour, admin, daily_cap):
-    from jifen.ledger.models import Transaction
-    from jifen.ledger.services import bulk_award
-
     with time_machine.travel(MARCH_30):
         results = bulk_award(
             programme=member.programme, awards=[(member, 5), (neighbour, 3)], reason="清扫"
@@ -122,3 +125,35 @@ def test_a_reversed_bulk_award_frees_each_members_cap(member, neighbour, admin, 
         reverse_transaction(original=mine, reason="录错了", actor=admin)
         assert award_points(member=member, amount=5, reason="正确").awarded == 5
         assert award_points(member=neighbour, amount=3, reason="x").awarded == 2  # 3 still used
+
+
+def test_reversing_one_award_of_a_bulk_award_gives_back_exactly_its_charges(
+    community, admin, policy
+):
+    policy.caps = [
+        {"scope": "member", "period": "day", "limit": 5},
+        {"scope": "household", "period": "day", "limit": 12},
+    ]
+    policy.quotas_enabled = True
+    policy.save()
+    home = make_household(community=community)
+    a, b, c = (make_member(community=community, household=home) for _ in range(3))
+    with time_machine.travel(MARCH_30):
+        results = bulk_award(
+            programme=community.programme, awards=[(a, 5), (b, 4), (c, 5)], reason="x"
+        )
+        assert [r.awarded for r in results] == [5, 4, 3]
+        middle = Transaction.objects.get(pk=results[1].transaction.pk)
+        counters = {(x.scope, x.period): x.pk for x in Counter.objects.all()}
+        assert sorted(middle.charged) == sorted(
+            [counters[key], 4]
+            for key in [
+                (f"member:{b.pk}:award", "2026-03-30"),
+                (f"household:{home.pk}:award", "2026-03-30"),
+                (f"community:{community.pk}:quota", "2026-03"),
+            ]
+        )
+        before = dict(Counter.objects.values_list("pk", "used"))
+        reverse_transaction(original=middle, reason="录错了", actor=admin)
+        after = dict(Counter.objects.values_list("pk", "used"))
+        assert after == {pk: used - dict(middle.charged).get(pk, 0) for pk, used in before.items()}
