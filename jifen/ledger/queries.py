@@ -114,10 +114,11 @@ def latest_award(member: Member, within_hours: int = 24) -> LatestAward | None:
 
 def award_message(programme: Programme, result: AwardResult) -> str:
     """The instant feedback the documents ask for after every award:
-    “本次获得5积分，当前总积分250”, in the request's language."""
+    “本次获得5积分，当前总积分250”, in the request's language (the points named in it too:
+    Programme.points_unit)."""
     params = {
         "points": result.awarded,
-        "currency": programme.currency_name,
+        "currency": programme.points_unit(result.awarded),
         "total": result.balance,
         "requested": result.requested,
     }

@@ -284,8 +284,7 @@ def _user_for(member: Member) -> User:
     user = User(
         username=f"m-{member.public_id}",
         display_name=member.display_name,
-        phone=member.phone or None,
-        language=member.programme.default_language,
+        phone=member.phone or None,  # no language: they have not chosen one (the URL's counts)
     )
     user.set_unusable_password()
     user.save()

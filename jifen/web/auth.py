@@ -96,7 +96,8 @@ def _login_page(
 
 
 def _sign_in(request: HttpRequest, user: User, login_name: str) -> HttpResponse:
-    """Start the session in the user's saved language and send them where they work."""
+    """Start the session and send them where they work: in the language they chose from the
+    menu once (User.language), else in the login page's."""
     record_success(login_name)
     auth_login(request, user)
     language = user.language if user.language in dict(settings.LANGUAGES) else None

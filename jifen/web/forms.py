@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jifen.ledger.models import CapAction, CapPeriod, CapScope, ExpiryMode
 from jifen.ledger.services import (
@@ -38,6 +39,7 @@ class MemberForm(forms.Form):
     """A resident's details. The household is either one that exists (chosen) or the one at
     the address typed in — found or created by the service — or none."""
 
+    # Translators: a person's name (姓名); a thing's name has the context "name of a thing".
     display_name = forms.CharField(label=_("Name"), max_length=100)
     phone = forms.CharField(
         label=_("Phone"),
@@ -148,7 +150,7 @@ STAFF_KINDS = [(k, label) for k, label in RoleKind.choices if k != RoleKind.RESI
 
 
 class ProgrammeForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("name of a thing", "Name"), max_length=120)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -174,7 +176,7 @@ class ProgrammeForm(forms.Form):
 
 
 class CommunityForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("name of a thing", "Name"), max_length=120)
     population = forms.IntegerField(label=_("Population"), min_value=0, max_value=10_000_000)
 
 
