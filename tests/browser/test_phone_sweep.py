@@ -138,7 +138,6 @@ def _post_form(page, action: str, fields: dict[str, str]) -> None:
         }""",
         [action, fields],
     )
-    page.wait_for_load_state()
 
 
 def test_error_pages_answer_in_the_language_of_their_address_and_fit_a_phone(
@@ -152,13 +151,13 @@ def test_error_pages_answer_in_the_language_of_their_address_and_fit_a_phone(
         seen = {"404": response.status if response else 0}
         problems += _error(page, screenshot, language, "404")
         page.goto(f"/{language}/login/")
-        with page.expect_response(f"**/{language}/login/") as sent:
+        with page.expect_navigation() as sent:
             _post_form(page, f"/{language}/login/", {"username": "x" * 20_000})
-        seen["400"] = sent.value.status
+        seen["400"] = sent.value.status if sent.value else 0
         problems += _error(page, screenshot, language, "400")
-        with page.expect_response(f"**/{language}/login/") as sent:
+        with page.expect_navigation() as sent:
             _post_form(page, f"/{language}/login/", {"username": "x", "password": "y"})
-        seen["403-csrf"] = sent.value.status
+        seen["403-csrf"] = sent.value.status if sent.value else 0
         problems += _error(page, screenshot, language, "403-csrf")
         assert seen == {name: status for name, (status, _) in ERRORS.items()}
     assert problems == []
