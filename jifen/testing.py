@@ -3,6 +3,7 @@ services, so what a test sets up is what the product would have made."""
 
 import itertools
 from datetime import date
+from html.parser import HTMLParser
 
 from jifen.accounts.models import User
 from jifen.programmes import services
@@ -79,3 +80,50 @@ def make_resident_user(*, member: Member) -> User:
     admin = make_user()
     _, token = services.create_invitation(actor=admin, member=member)
     return services.accept_invitation(token=token, password=PASSWORD)
+
+
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "wbr",
+}
+
+
+class _ElementText(HTMLParser):
+    def __init__(self, element_id: str) -> None:
+        super().__init__()
+        self.element_id, self.depth, self.parts = element_id, 0, []  # type: ignore[var-annotated]
+        self.found = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:
+            return
+        if self.depth:
+            self.depth += 1
+        elif dict(attrs).get("id") == self.element_id:
+            self.depth, self.found = 1, True
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth and tag not in _VOID:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            self.parts.append(data)
+
+
+def text_of(html: str, element_id: str) -> str | None:
+    """The text inside the element with this id (whitespace collapsed), None if there is
+    none: tests assert on the element that shows a figure, not on the whole page."""
+    parser = _ElementText(element_id)
+    parser.feed(html)
+    return " ".join("".join(parser.parts).split()) if parser.found else None

@@ -1,5 +1,6 @@
 """Changes to accounts: personal API tokens. Each is recorded in the audit log, never the key."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,3 +45,12 @@ def revoke_personal_token(*, user: User, token: PersonalToken) -> PersonalToken:
     if revoked:
         record(actor=user, action="token.revoke", target=token, data={"prefix": token.prefix})
     return token
+
+
+def choose_language(*, user: User, language: str) -> None:
+    """Remember the language `user` chose (from the language menu): they are signed in to
+    it from then on, whatever the address of the login page. Not audited: a preference."""
+    if language not in dict(settings.LANGUAGES):
+        raise InvalidInput()
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language

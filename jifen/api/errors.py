@@ -5,7 +5,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +44,11 @@ class InvalidCursor(DomainError):
 NOT_FOUND = _("Not found.")
 INVALID_INPUT = _("The input is not valid.")
 SERVER_ERROR = _("Something went wrong on our side. The error has been logged.")
+# The same words as the web's 400 pages (jifen/web/errors.py).
+BAD_REQUEST = _("The server could not understand this request.")
+TOO_LARGE = _(
+    "What was sent is larger than the server accepts. Send less at a time, or a smaller file."
+)
 # ninja's own HTTP errors (unparsable body, throttling) mapped to our codes.
 HTTP_CODES: dict[int, tuple[str, Any]] = {
     400: ("invalid_json", _("The request body is not valid JSON.")),
@@ -57,6 +69,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         DjangoValidationError: _invalid_model,  # a service's full_clean() or password check
         AuthenticationError: _unauthenticated,
         HttpError: _http_error,
+        SuspiciousOperation: _bad_request,  # a body over Django's limits, among others
+        BadRequest: _bad_request,
         Exception: _server_error,
     }
     for exc_class, handler in handlers.items():
@@ -95,6 +109,12 @@ def _invalid_model(request: HttpRequest, exc: DjangoValidationError) -> tuple[in
     fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     errors = [{"loc": [field], "msg": str(msg)} for field, msgs in fields.items() for msg in msgs]
     return 422, error_body("invalid_input", INVALID_INPUT, errors=errors)
+
+
+def _bad_request(request: HttpRequest, exc: Exception) -> tuple[int, dict[str, Any]]:
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        return 400, error_body("request_too_large", TOO_LARGE)
+    return 400, error_body("bad_request", BAD_REQUEST)
 
 
 def _unauthenticated(request: HttpRequest, exc: Exception) -> tuple[int, dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from jifen.api import ledger, me, members, programmes, transparency
+from jifen.api import ledger, me, members, policy, programmes, transparency
 from jifen.api.auth import SessionAuth, TokenAuth
 from jifen.api.errors import install_error_handlers
 
@@ -23,6 +23,7 @@ install_error_handlers(api)
 
 api.add_router("", me.router)
 api.add_router("", programmes.router)
+api.add_router("", policy.router)
 api.add_router("", members.router)
 api.add_router("", ledger.router)
 api.add_router("", transparency.router)

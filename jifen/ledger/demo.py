@@ -1,8 +1,11 @@
-"""The demo's points: six months of activities, donations, a grant, redemptions, a few
-reversals and last year's expiry, written through the real services at past dates."""
+"""The demo's points: a ledger policy with real caps, then six months of activities,
+donations, a grant, redemptions, a few reversals and last year's expiry, written through the
+real services at past dates, in the order of those dates."""
 
 import random
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -33,8 +36,30 @@ REWARDS = [("大米5公斤", 100), ("理发", 50), ("月度停车卡", 200)]
 WEEKS = 26
 
 
+# A neighbourhood programme (004): no village quotas (those are the county's, 001 篇三).
+# 100 a day per resident: the largest single activity is worth 50 (free clinic, safety
+# lecture), so two of them; 200 a day per household, two residents' worth. 1,000 a month
+# per resident: the annual "community star" title costs 1,000, never earned in one month.
+# (The documents' 5 and 2 a day per household are for garbage-sorting points, a rule of
+# their own, and the 20 a month for the county card.)
+POLICY = services.PolicySettings(
+    caps=(
+        services.Cap("member", "day", 100),
+        services.Cap("household", "day", 200),
+        services.Cap("member", "month", 1000),
+    ),
+)
+
+
+@demo_steps.register(order=5)
+def real_caps(*, programme: Programme, staff: dict, seed: int) -> None:  # type: ignore[type-arg]
+    services.update_policy(actor=staff[RoleKind.ADMIN], programme=programme, settings=POLICY)
+
+
 @demo_steps.register(order=10)
 def six_months_of_points(*, programme: Programme, staff: dict, seed: int) -> None:  # type: ignore[type-arg]
+    """Everything is written in the order of its date, as it would have happened: each
+    entry's balance follows from the one before it."""
     rng = random.Random(seed + 10)
     members = list(
         Member.objects.active()
@@ -46,49 +71,77 @@ def six_months_of_points(*, programme: Programme, staff: dict, seed: int) -> Non
     weights = [rng.paretovariate(1.2) for _ in members]
     tz = ZoneInfo(programme.timezone)
     today = clock.now().astimezone(tz).date()
-    _last_december(programme, members, weights, rng, tz, today)
+    events = _last_december(programme, members, weights, rng, tz, today)
     for week in range(WEEKS, 0, -1):
         for slot in range(2):
             day = today - timedelta(weeks=week, days=-slot * 3)
-            _activity(programme, members, weights, rng, datetime.combine(day, time(10), tz))
-    _everyday_life(programme, members, staff, rng, tz, today)
+            at = datetime.combine(day, time(10), tz)
+            events.append((at, partial(_activity, programme, members, weights, rng)))
+    events += _everyday_life(programme, members, staff, rng, tz, today)
+    for at, event in sorted(events, key=lambda e: e[0]):
+        with clock.at(at):
+            event()
 
 
-def _activity(programme, members, weights, rng, at) -> None:  # type: ignore[no-untyped-def]
+Event = tuple[datetime, Callable[[], None]]
+
+
+def _activity(programme, members, weights, rng) -> None:  # type: ignore[no-untyped-def]
     what, points = rng.choice(ACTIVITIES)
     people = {m.pk: m for m in rng.choices(members, weights, k=rng.randint(15, 60))}
-    with clock.at(at), transaction.atomic():
+    with transaction.atomic():
         bulk_award(programme=programme, reason=what, awards=[(m, points) for m in people.values()])
 
 
-def _last_december(programme, members, weights, rng, tz, today) -> None:  # type: ignore[no-untyped-def]
+def _last_december(programme, members, weights, rng, tz, today) -> list[Event]:  # type: ignore[no-untyped-def]
     """Points earned last December, cleared at the end of that year by the expiry run."""
-    december = datetime(today.year - 1, 12, 14, 10, tzinfo=tz)
-    _activity(programme, members, weights, rng, december)
-    with clock.at(datetime(today.year, 1, 1, 0, 30, tzinfo=tz)):
-        expire_lots(programme=programme)
+    return [
+        (
+            datetime(today.year - 1, 12, 14, 10, tzinfo=tz),
+            partial(_activity, programme, members, weights, rng),
+        ),
+        (datetime(today.year, 1, 1, 0, 30, tzinfo=tz), partial(expire_lots, programme=programme)),
+    ]
 
 
-def _everyday_life(programme, members, staff, rng, tz, today) -> None:  # type: ignore[no-untyped-def]
-    """Redemptions, donations to the fund, one grant, a few reversed mistakes."""
-    for day in range(WEEKS * 7, 0, -3):
-        at = datetime.combine(today - timedelta(days=day), time(15), tz)
-        member = rng.choice(members)
-        reward, price = rng.choice(REWARDS)
-        donor, gift = rng.choice(members), rng.choice([5, 10, 20])
-        with clock.at(at):
-            _try(
-                lambda m=member, p=price, r=reward: services.settle_hold(
-                    hold=services.hold_points(member=m, amount=p, reference=r)
-                )
-            )
-            _try(lambda d=donor, g=gift: services.donate_points(member=d, amount=g))
-    with clock.at(datetime.combine(today - timedelta(days=20), time(11), tz)):
-        _grant(members[3], staff)
-        _reverse_some(programme, staff, rng)
+def _everyday_life(programme, members, staff, rng, tz, today) -> list[Event]:  # type: ignore[no-untyped-def]
+    """Redemptions, donations to the fund, one grant, a few reversed mistakes, and the award
+    the demo resident sees as today's feedback."""
+    events: list[Event] = [
+        (datetime.combine(today - timedelta(days=day), time(15), tz), partial(_shop, members, rng))
+        for day in range(WEEKS * 7, 0, -3)
+    ]
+    events.append(
+        (
+            datetime.combine(today - timedelta(days=20), time(11), tz),
+            partial(_grant_and_reverse, programme, members, staff, rng),
+        )
+    )
     resident = next(m for m in members if m.phone == "13800138000")
-    with clock.at(clock.now() - timedelta(hours=1)):  # the feedback the resident sees today
-        services.award_points(member=resident, amount=10, reason="社区巡逻（2小时）")
+    events.append(
+        (
+            clock.now() - timedelta(hours=1),
+            partial(services.award_points, member=resident, amount=10, reason="社区巡逻（2小时）"),
+        )
+    )
+    return events
+
+
+def _shop(members: list[Member], rng: random.Random) -> None:
+    member = rng.choice(members)
+    reward, price = rng.choice(REWARDS)
+    donor, gift = rng.choice(members), rng.choice([5, 10, 20])
+    _try(
+        lambda: services.settle_hold(
+            hold=services.hold_points(member=member, amount=price, reference=reward)
+        )
+    )
+    _try(lambda: services.donate_points(member=donor, amount=gift))
+
+
+def _grant_and_reverse(programme, members, staff, rng) -> None:  # type: ignore[no-untyped-def]
+    _grant(members[3], staff)
+    _reverse_some(programme, staff, rng)
 
 
 def _grant(member: Member, staff: dict) -> None:  # type: ignore[type-arg]

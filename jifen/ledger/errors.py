@@ -76,3 +76,40 @@ class TransfersNotAllowed(DomainError):
 class FundInsufficient(DomainError):
     code = "fund_insufficient"
     message = _("The community fund holds %(balance)s points; %(needed)s are needed.")
+
+
+class CapInvalid(InvalidInput):
+    code = "cap_invalid"
+    message = _(
+        "A cap is a whole number of points from 1 to %(max)s, per resident or household, "
+        "per day, week, month or year."
+    )
+
+
+class CapRepeated(InvalidInput):
+    code = "cap_repeated"
+    message = _("There are two caps per %(scope)s per %(period)s: keep one.")
+
+
+class QuotaTiersInvalid(InvalidInput):
+    code = "quota_tiers_invalid"
+    message = _(
+        "Each row of the quota table needs a monthly quota from 1 to %(max)s and a population "
+        "larger than the row above it; the last row, for every larger community, has no "
+        "population. At most %(rows)s rows."
+    )
+
+
+class RollingMonthsInvalid(InvalidInput):
+    code = "rolling_months_invalid"
+    message = _("Points stay valid for 1 to %(max)s months.")
+
+
+class PointValueInvalid(InvalidInput):
+    code = "point_value_invalid"
+    message = _("The value of one point is from 0 to %(max)s, with at most two decimals.")
+
+
+class PolicyChoiceInvalid(InvalidInput):
+    code = "policy_choice_invalid"
+    message = _("“%(value)s” is not one of the choices for %(setting)s.")

@@ -288,6 +288,22 @@ class ExpiryMode(models.TextChoices):
     NEVER = "never", _("Never")
 
 
+class CapScope(models.TextChoices):
+    """Whose earnings a cap counts (the keys of LedgerPolicy.caps)."""
+
+    MEMBER = "member", _("resident")
+    HOUSEHOLD = "household", _("household")
+
+
+class CapPeriod(models.TextChoices):
+    """The calendar period a cap counts over, in the programme's time zone."""
+
+    DAY = "day", _("day")
+    WEEK = "week", _("week")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
+
+
 class CapAction(models.TextChoices):
     TRUNCATE = "truncate", _("Award what is left under the cap")
     REFUSE = "refuse", _("Refuse the award")

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from jifen.ledger import errors
 from jifen.ledger.limits import Limit
-from jifen.ledger.models import DEFAULT_QUOTA_TIERS, CapAction, ExpiryMode, LedgerPolicy
+from jifen.ledger.models import DEFAULT_QUOTA_TIERS, CapAction, CapPeriod, ExpiryMode, LedgerPolicy
 from jifen.lib.periods import end_of_year, months_later, period_key
 from jifen.programmes.models import Community, Member
 
@@ -36,7 +36,13 @@ def award_limits(policy: LedgerPolicy, member: Member, at: datetime) -> list[Lim
 
 
 def _cap_refusal(cap: dict):  # type: ignore[no-untyped-def,type-arg]
-    return lambda: errors.CapReached(limit=cap["limit"], period=cap["period"])
+    return lambda: errors.CapReached(limit=cap["limit"], period=CapPeriod(cap["period"]).label)
+
+
+def largest_award(policy: LedgerPolicy) -> int | None:
+    """The most one award can credit under the caps (the smallest of them, whatever its
+    scope and period), None when nothing caps an award."""
+    return min((int(cap["limit"]) for cap in policy.caps), default=None)
 
 
 def _quota(policy: LedgerPolicy, community: Community, at: datetime) -> Limit:

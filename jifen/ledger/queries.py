@@ -3,13 +3,15 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Min, Sum
+from django.db.models import Min, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jifen.ledger.accounts import member_account, wallet_of
+from jifen.ledger.accounts import member_account, policy_of, wallet_of
 from jifen.ledger.awards import AwardResult
 from jifen.ledger.models import WALLETS, Account, AccountKind, Asset, Lot, Posting, TransactionKind
+from jifen.ledger.policy import largest_award
+from jifen.ledger.policy_changes import PolicySettings, settings_of
 from jifen.lib import clock
 from jifen.programmes.models import Household, Member, Programme
 
@@ -33,15 +35,23 @@ def summary_of(member: Member, asset: str = Asset.POINTS) -> Summary:
 def statement(
     member: Member, *, before: int | None = None, asset: str = Asset.POINTS, limit: int = PAGE
 ) -> list[Posting]:
-    """The wallet's postings, newest first, `limit` at a time by keyset on id (pass the last
-    posting's id as `before` for the next page)."""
+    """The wallet's postings, newest first by the date of their transaction (a posting's id
+    breaks ties, so the order is stable), `limit` at a time. For the next page pass the last
+    posting's id as `before`: the page continues after that posting's (date, id), a keyset
+    with no OFFSET; an id that is not this wallet's gives an empty page."""
+    wallet = wallet_of(member, asset)
     qs = (
-        Posting.objects.filter(account=wallet_of(member, asset))
+        Posting.objects.filter(account=wallet)
         .select_related("transaction", "transaction__log_leaf")
-        .order_by("-id")
+        .order_by("-transaction__created_at", "-id")
     )
     if before:
-        qs = qs.filter(id__lt=before)
+        at = Subquery(
+            Posting.objects.filter(pk=before, account=wallet).values("transaction__created_at")
+        )
+        qs = qs.filter(
+            Q(transaction__created_at__lt=at) | Q(transaction__created_at=at, id__lt=before)
+        )
     return list(qs[:limit])
 
 
@@ -104,10 +114,11 @@ def latest_award(member: Member, within_hours: int = 24) -> LatestAward | None:
 
 def award_message(programme: Programme, result: AwardResult) -> str:
     """The instant feedback the documents ask for after every award:
-    “本次获得5积分，当前总积分250”, in the request's language."""
+    “本次获得5积分，当前总积分250”, in the request's language (the points named in it too:
+    Programme.points_unit)."""
     params = {
         "points": result.awarded,
-        "currency": programme.currency_name,
+        "currency": programme.points_unit(result.awarded),
         "total": result.balance,
         "requested": result.requested,
     }
@@ -159,3 +170,14 @@ def expiring_soon(
         for r in rows
         for a in [accounts[r["account"]]]
     ]
+
+
+def policy_settings(programme: Programme) -> PolicySettings:
+    """The programme's ledger policy and point value, as the settings page shows them."""
+    return settings_of(policy_of(programme), programme)
+
+
+def award_ceiling(programme: Programme) -> int | None:
+    """The most one award can credit under the programme's caps, None when uncapped: the
+    award forms offer no more."""
+    return largest_award(policy_of(programme))

@@ -4,7 +4,8 @@ other apps call these and nothing else; nothing outside the ledger writes a post
 Each service runs in one database transaction, refuses with a DomainError that changes
 nothing, and where a client may retry takes an idempotency key: the same key with the same
 request returns the first result; with another request it raises IdempotencyConflict.
-The implementations live beside this module, by kind of change.
+The implementations live beside this module, by kind of change. The programme's ledger
+policy (caps, quotas, expiry, transfers, point value) changes here too: `update_policy`.
 """
 
 from jifen.ledger.awards import AwardResult, award_points
@@ -17,10 +18,31 @@ from jifen.ledger.corrections import (
     transfer_points,
 )
 from jifen.ledger.expiry import expire_lots
+from jifen.ledger.policy_changes import (
+    MAX_CAP,
+    MAX_POINT_VALUE,
+    MAX_POPULATION,
+    MAX_QUOTA,
+    MAX_ROLLING_MONTHS,
+    MAX_TIERS,
+    Cap,
+    PolicySettings,
+    QuotaTier,
+    update_policy,
+)
 from jifen.ledger.spending import donate_points, hold_points, release_hold, settle_hold
 
 __all__ = [
+    "MAX_CAP",
+    "MAX_POINT_VALUE",
+    "MAX_POPULATION",
+    "MAX_QUOTA",
+    "MAX_ROLLING_MONTHS",
+    "MAX_TIERS",
     "AwardResult",
+    "Cap",
+    "PolicySettings",
+    "QuotaTier",
     "approve",
     "award_points",
     "bulk_award",
@@ -33,4 +55,5 @@ __all__ = [
     "reverse_transaction",
     "settle_hold",
     "transfer_points",
+    "update_policy",
 ]

@@ -166,7 +166,7 @@ def _create_staff(*, password: str) -> dict[str, User]:
         raise ValueError(f"usernames already taken: {', '.join(sorted(taken))}")
     hashed = make_password(password)  # hashing is slow on purpose: do it once, not per account
     users = {
-        kind: User(username=username, display_name=name, language="zh-hans", password=hashed)
+        kind: User(username=username, display_name=name, password=hashed)
         for kind, username, name in STAFF
     }
     for user in users.values():

@@ -11,8 +11,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from jifen.lib.errors import InvalidPhone
 from jifen.lib.phones import normalise_phone
@@ -129,7 +129,8 @@ def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise FileUnreadable(
-            _("The header row lacks the column(s): %(columns)s.") % {"columns": ", ".join(missing)}
+            _("The header row lacks the column(s): %(columns)s.")
+            % {"columns": ", ".join(header_name(c) for c in missing)}
         )
     if len(rows) - 1 > MAX_ROWS:
         raise FileUnreadable(_("At most %(max)s rows can be imported at once.") % {"max": MAX_ROWS})
@@ -139,6 +140,13 @@ def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
         if any(record.values()):
             table.append((number, record))
     return table
+
+
+def header_name(column: str) -> str:
+    """The header accepted for `column` that reads best in the active language: the Chinese
+    one (姓名) on a Chinese page, else the English one (name)."""
+    aliases = COLUMNS[column]
+    return aliases[1] if (get_language() or "").startswith("zh") else aliases[0]
 
 
 def _canonical(header: object) -> str | None:

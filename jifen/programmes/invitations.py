@@ -272,8 +272,7 @@ def _new_account(member: Member) -> User:
     user = User(
         username=f"m-{member.public_id}",
         display_name=member.display_name,
-        phone=member.phone or None,
-        language=member.programme.default_language,
+        phone=member.phone or None,  # no language: they have not chosen one (the URL's counts)
     )
     user.set_unusable_password()
     try:

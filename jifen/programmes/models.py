@@ -5,8 +5,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from jifen.lib.ids import new_public_id
 
@@ -52,6 +53,14 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def points_unit(self, count: int) -> str:
+        """What `count` points are called on a page in the active language: the programme's
+        own name for them (积分) in the programme's language, else the translated word
+        "points", so that no sentence mixes two languages (“You earned 300 积分”)."""
+        if translation.get_language() == self.default_language:
+            return self.currency_name
+        return ngettext("point", "points", count)
 
 
 class Community(models.Model):

@@ -62,7 +62,8 @@ def _login_page(
 
 
 def _sign_in(request: HttpRequest, user: User) -> HttpResponse:
-    """Start the session in the user's saved language and send them where they work."""
+    """Start the session and send them where they work: in the language they chose from the
+    menu once (User.language), else in the login page's."""
     auth_login(request, user)
     language = user.language if user.language in dict(settings.LANGUAGES) else None
     target = _safe_next(request)

@@ -1,5 +1,6 @@
 """HTML forms for the console. They parse input; the services enforce the rules."""
 
+from dataclasses import fields as dataclass_fields
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -8,7 +9,19 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from jifen.ledger.models import CapAction, CapPeriod, CapScope, ExpiryMode
+from jifen.ledger.services import (
+    MAX_CAP,
+    MAX_POINT_VALUE,
+    MAX_POPULATION,
+    MAX_QUOTA,
+    MAX_ROLLING_MONTHS,
+    Cap,
+    PolicySettings,
+    QuotaTier,
+)
 from jifen.programmes.models import (
     Community,
     Household,
@@ -26,6 +39,7 @@ class MemberForm(forms.Form):
     """A resident's details. The household is either one that exists (chosen) or the one at
     the address typed in — found or created by the service — or none."""
 
+    # Translators: a person's name (姓名); a thing's name has the context "name of a thing".
     display_name = forms.CharField(label=_("Name"), max_length=100)
     phone = forms.CharField(
         label=_("Phone"),
@@ -136,16 +150,13 @@ STAFF_KINDS = [(k, label) for k, label in RoleKind.choices if k != RoleKind.RESI
 
 
 class ProgrammeForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("name of a thing", "Name"), max_length=120)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     default_language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
     timezone = forms.CharField(label=_("Time zone"), max_length=60)
     currency_name = forms.CharField(label=_("Name of the points"), max_length=30)
-    point_value = forms.DecimalField(
-        label=_("Value of one point in money"), min_value=0, max_digits=10, decimal_places=2
-    )
     money_currency = forms.CharField(label=_("Money currency"), min_length=3, max_length=3)
     wallet_level = forms.ChoiceField(label=_("Wallets"), choices=ProgrammeWalletLevel.choices)
     is_public = forms.BooleanField(label=_("Public landing page"), required=False)
@@ -165,7 +176,7 @@ class ProgrammeForm(forms.Form):
 
 
 class CommunityForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("name of a thing", "Name"), max_length=120)
     population = forms.IntegerField(label=_("Population"), min_value=0, max_value=10_000_000)
 
 
@@ -188,3 +199,101 @@ class RoleForm(forms.Form):
         self.fields["community"].choices = [("", _("Every community"))] + [
             (c.pk, c.name) for c in communities
         ]
+
+
+CAP_FIELDS = [(f"cap_{s}_{p}", s, p) for s in CapScope.values for p in CapPeriod.values]
+TIER_ROWS = 8  # rows the quota table offers; the service accepts up to MAX_TIERS
+
+
+class PolicyForm(forms.Form):
+    """The ledger policy page: one field per cap (empty: no cap), the quota table as rows of
+    (population up to, monthly quota), expiry, transfers, point value. Bounds here only
+    help the typist: the ledger's update_policy checks everything again."""
+
+    when_capped = forms.ChoiceField(
+        label=_("When an award goes over a cap"),
+        choices=CapAction.choices,
+        widget=forms.RadioSelect,
+    )
+    quotas_enabled = forms.BooleanField(
+        label=_("Communities have a monthly quota by population"), required=False
+    )
+    expiry_mode = forms.ChoiceField(
+        label=_("Points expire"), choices=ExpiryMode.choices, widget=forms.RadioSelect
+    )
+    rolling_months = forms.IntegerField(
+        label=_("Months of validity (rolling)"), min_value=1, max_value=MAX_ROLLING_MONTHS
+    )
+    transfers_allowed = forms.BooleanField(
+        label=_("Residents may transfer points to each other"), required=False
+    )
+    point_value = forms.DecimalField(
+        label=_("Value of one point in money"),
+        min_value=0,
+        max_value=MAX_POINT_VALUE,
+        max_digits=10,
+        decimal_places=2,
+    )
+
+    def __init__(self, *args: Any, read_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, scope, period in CAP_FIELDS:
+            label = _("At most, per %(scope)s per %(period)s") % {
+                "scope": CapScope(scope).label,
+                "period": CapPeriod(period).label,
+            }
+            self.fields[name] = forms.IntegerField(
+                label=label, required=False, min_value=1, max_value=MAX_CAP
+            )
+        for row in range(TIER_ROWS):
+            self.fields[f"tier_{row}_population"] = forms.IntegerField(
+                label=_("Population up to"), required=False, min_value=1, max_value=MAX_POPULATION
+            )
+            self.fields[f"tier_{row}_quota"] = forms.IntegerField(
+                label=_("Monthly quota"), required=False, min_value=1, max_value=MAX_QUOTA
+            )
+        for field in self.fields.values():
+            field.disabled = read_only
+
+    @classmethod
+    def initial_for(cls, settings: PolicySettings) -> dict[str, object]:
+        initial: dict[str, object] = {
+            f.name: getattr(settings, f.name)
+            for f in dataclass_fields(PolicySettings)
+            if f.name not in ("caps", "quota_tiers")
+        }
+        initial |= {f"cap_{c.scope}_{c.period}": c.limit for c in settings.caps}
+        for row, tier in enumerate(settings.quota_tiers):
+            initial |= {f"tier_{row}_population": tier.population, f"tier_{row}_quota": tier.quota}
+        return initial
+
+    def cap_rows(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """(scope label, its four bound fields: day, week, month, year), for the table."""
+        return [
+            (label, [self[f"cap_{scope}_{period}"] for period in CapPeriod.values])
+            for scope, label in CapScope.choices
+        ]
+
+    def tier_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"tier_{r}_population"], self[f"tier_{r}_quota"]) for r in range(TIER_ROWS)]
+
+    def settings(self) -> PolicySettings:
+        """The settings typed in; rows of the quota table left empty are dropped, and an empty
+        table means 001 篇三's."""
+        data = self.cleaned_data
+        caps = tuple(Cap(s, p, data[name]) for name, s, p in CAP_FIELDS if data[name] is not None)
+        tiers = tuple(
+            QuotaTier(data[f"tier_{r}_population"], data[f"tier_{r}_quota"])
+            for r in range(TIER_ROWS)
+            if data[f"tier_{r}_population"] is not None or data[f"tier_{r}_quota"] is not None
+        )
+        return PolicySettings(
+            caps=caps,
+            when_capped=data["when_capped"],
+            quotas_enabled=data["quotas_enabled"],
+            quota_tiers=tiers or PolicySettings().quota_tiers,
+            expiry_mode=data["expiry_mode"],
+            rolling_months=data["rolling_months"],
+            transfers_allowed=data["transfers_allowed"],
+            point_value=data["point_value"],
+        )

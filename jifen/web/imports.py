@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from openpyxl import Workbook
 
 from jifen.programmes.access import access_programme
-from jifen.programmes.import_parse import COLUMNS
+from jifen.programmes.import_parse import COLUMNS, header_name
 from jifen.programmes.import_write import ImportRefused, import_residents
 from jifen.web.common import render_console
 
@@ -56,7 +56,7 @@ def import_template(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404
     chinese = (get_language() or "").startswith("zh")
-    header = [aliases[1] if chinese else aliases[0] for aliases in COLUMNS.values()]
+    header = [header_name(column) for column in COLUMNS]
     community = scope.communities().order_by("name").first()
     example = EXAMPLE_ZH if chinese else EXAMPLE_EN
     rows = [header, [community.name if community else example[0], *example[1:]]]

@@ -5,6 +5,7 @@ import secrets
 
 from django import forms
 from django.contrib import messages
+from django.core.validators import MaxValueValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from jifen.ledger import services
 from jifen.ledger.models import Approval, ApprovalStatus, Transaction
-from jifen.ledger.queries import award_message, points_page
+from jifen.ledger.queries import award_ceiling, award_message, points_page
 from jifen.lib.errors import DomainError
 from jifen.programmes.access import access_member, access_programme
 from jifen.web.common import render_console, show_form_errors, show_refusal
@@ -22,6 +23,16 @@ from jifen.web.common import render_console, show_form_errors, show_refusal
 class AwardForm(forms.Form):
     amount = forms.IntegerField(label=_("Points"), min_value=1, max_value=100_000)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args: object, ceiling: int | None, **kwargs: object) -> None:
+        """`ceiling`: the most the programme's caps let one award credit (award_ceiling)."""
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["amount"]
+        if ceiling is not None and ceiling < field.max_value:  # type: ignore[attr-defined]
+            field.max_value = ceiling  # type: ignore[attr-defined]
+            field.validators.append(MaxValueValidator(ceiling))
+            field.widget.attrs["max"] = ceiling
+            field.help_text = _("At most %(max)s: the programme's smallest cap.") % {"max": ceiling}
 
 
 class AdjustmentForm(forms.Form):
@@ -46,7 +57,7 @@ def member_points(request: HttpRequest, slug: str, public_id: str) -> HttpRespon
         {
             "member": member,
             "page": points_page(member, before=int(before) if before.isdigit() else None),
-            "award_form": AwardForm(),
+            "award_form": AwardForm(ceiling=award_ceiling(scope.programme)),
             "adjust_form": AdjustmentForm(),
             "reverse_form": ReverseForm(),
             # One key per rendered form: a double-clicked or resent award is paid once.
@@ -59,7 +70,7 @@ def member_points(request: HttpRequest, slug: str, public_id: str) -> HttpRespon
 def award(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "award_points")
     member = access_member(scope, public_id)
-    form = AwardForm(request.POST)
+    form = AwardForm(request.POST, ceiling=award_ceiling(scope.programme))
     if form.is_valid():
         try:
             result = services.award_points(

@@ -14,4 +14,5 @@ urlpatterns = [
     path("p/<slug:slug>/console/", include("jifen.web.imports")),
     path("p/<slug:slug>/console/", include("jifen.web.cards")),
     path("p/<slug:slug>/console/", include("jifen.web.ledger")),
+    path("p/<slug:slug>/console/", include("jifen.web.policy")),
 ]

@@ -71,3 +71,13 @@ def test_unexpected_errors_become_server_error_without_internals(caplog):
     assert response.json()["code"] == "server_error"
     assert "secret" not in response.content.decode()
     assert "secret internals" in caplog.text
+
+
+def test_an_api_body_over_the_limit_is_refused_in_the_api_format(
+    api_with_token, admin, programme, settings
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = {"member": "x", "amount": 5, "reason": "y" * 20_000}
+    response = api_with_token(admin).post("/programmes/xingfuli/awards", body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "request_too_large"

@@ -1,6 +1,9 @@
 """Bulk awards write with a few set-based statements (arrays on PostgreSQL, JSON on SQLite):
 every row must still land on the right member, wallet, balance and lot."""
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.db import connection
 from django.db.models import Sum
@@ -11,6 +14,7 @@ from jifen.ledger.models import Account, AccountKind, Counter, Lot, Posting, Tra
 from jifen.ledger.queries import summary_of
 from jifen.ledger.services import award_points, bulk_award
 from jifen.ledger.tests.helpers import ledger_state
+from jifen.lib import clock
 from jifen.lib.bulk_sql import array_literal
 from jifen.lib.ids import _ALPHABET, new_public_ids
 from jifen.programmes.errors import InactiveMember
@@ -266,3 +270,20 @@ def test_a_capped_bulk_award_reads_the_same_few_rows_for_any_number_of_members(c
             bulk_award(programme=community.programme, reason="x", awards=[(m, 5) for m in fresh])
         queries.append(len(captured))
     assert queries[0] == queries[1], queries
+
+
+def test_bulk_awards_are_dated_and_expire_as_single_awards_do(member, neighbour):
+    """Written by raw statements, their times must compare with the ORM's: 10:00 in Shanghai
+    is before 07:00 UTC the same day (on SQLite, text with an offset would sort after)."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    with clock.at(datetime(2026, 8, 30, 10, tzinfo=shanghai)):
+        bulk_award(programme=member.programme, awards=[(member, 5)], reason="巡逻")
+    with clock.at(datetime(2026, 8, 30, 7, tzinfo=UTC)):
+        award_points(member=neighbour, amount=5, reason="清洁")
+    before_noon_utc = Transaction.objects.filter(
+        created_at__lt=datetime(2026, 8, 30, 5, tzinfo=UTC)
+    )
+    assert [tx.member for tx in before_noon_utc] == [member]
+    new_year = datetime(2027, 1, 1, tzinfo=shanghai)  # both expire then, end of the natural year
+    assert Lot.objects.filter(expires_at=new_year).count() == 2
+    assert Lot.objects.filter(expires_at__lt=new_year).count() == 0

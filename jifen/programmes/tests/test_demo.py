@@ -8,6 +8,9 @@ from django.utils import timezone
 
 from jifen.accounts.backends import find_user
 from jifen.audit.models import AuditEntry
+from jifen.ledger.models import Posting
+from jifen.ledger.queries import award_ceiling
+from jifen.ledger.services import award_points
 from jifen.lib.phones import normalise_phone
 from jifen.programmes import demo
 from jifen.programmes.models import Household, Member, Programme, Role, RoleKind
@@ -128,3 +131,27 @@ def test_if_empty_builds_nothing_when_another_programme_exists(other_programme):
     call_command("demo", "--if-empty", stdout=StringIO())
 
     assert not demo.demo_exists()
+
+
+def test_the_demo_policy_caps_what_one_award_can_give(built):
+    resident = Member.objects.get(programme=built.programme, phone=demo.RESIDENT_PHONE)
+
+    result = award_points(member=resident, amount=100_000, reason="一次点击")
+
+    assert award_ceiling(built.programme) == 100
+    assert result.awarded <= 100 and result.truncated
+
+
+def test_the_demo_history_is_written_in_date_order_so_each_balance_follows(built):
+    """Ordered by date, every wallet's entries add up: no entry spends points that were
+    only earned later."""
+    postings = (
+        Posting.objects.filter(account__programme=built.programme, balance_after__isnull=False)
+        .order_by("account_id", "transaction__created_at", "id")
+        .values_list("account_id", "amount", "balance_after")
+    )
+    previous: dict[int, int] = {}
+    for account, amount, balance in postings:
+        assert balance == previous.get(account, 0) + amount
+        previous[account] = balance
+    assert len(previous) > 300

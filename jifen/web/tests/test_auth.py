@@ -51,7 +51,7 @@ def test_shows_the_sign_in_form(client, db):
 def test_signs_a_resident_in_with_their_phone_in_any_usual_format(client, resident, login):
     response = sign_in(client, login)
     assert response.status_code == 302
-    assert response["Location"] == "/zh-hans/p/xingfuli/me/"  # their saved language
+    assert response["Location"] == "/en/p/xingfuli/me/"  # the login page's language
     assert client.session["_auth_user_id"] == str(resident.pk)
 
 

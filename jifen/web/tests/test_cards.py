@@ -153,14 +153,17 @@ def test_another_programmes_staff_get_404(client, programme, member, other_admin
     assert not AuditEntry.objects.filter(action="cards.print").exists()
 
 
-def test_a_resident_a_cashier_and_a_visitor_get_404(client, programme, member, resident):
+def test_a_resident_and_a_cashier_get_404_and_a_visitor_is_asked_to_sign_in(
+    client, programme, member, resident
+):
     cashier = make_staff(programme=programme, kind=RoleKind.CASHIER)
-    for user in [resident, cashier, None]:
-        client.logout()
-        if user is not None:
-            client.force_login(user)
+    for user in [resident, cashier]:
+        client.force_login(user)
         for url in _all_urls(programme, member):
             assert client.get(url).status_code == 404
+    client.logout()
+    for url in _all_urls(programme, member):
+        assert client.get(url)["Location"].startswith("/en/login/?next=")
 
 
 def test_staff_cannot_print_another_programmes_member(staff_client, programme, other_programme):

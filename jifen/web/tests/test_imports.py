@@ -153,8 +153,8 @@ def test_staff_of_another_programme_get_404(client, programme, community, other_
     assert counts(programme) == before
 
 
-def test_a_resident_and_a_visitor_get_404(client, programme, resident):
-    assert client.get(url(programme)).status_code == 404
+def test_a_visitor_is_asked_to_sign_in_and_a_resident_gets_404(client, programme, resident):
+    assert client.get(url(programme))["Location"].startswith("/en/login/?next=")
     client.force_login(resident)
     assert client.get(url(programme)).status_code == 404
 

@@ -3,12 +3,13 @@ approvals queue, and the public transparency page."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from jifen.ledger.models import Approval, Transaction
 from jifen.ledger.queries import summary_of
 from jifen.ledger.services import award_points, request_approval
 from jifen.programmes.models import RoleKind
-from jifen.testing import make_staff
+from jifen.testing import make_staff, text_of
 from jifen.transparency.sequencer import seal_all
 
 
@@ -18,9 +19,17 @@ def test_the_resident_sees_the_instant_feedback_and_the_balance(
     award_points(member=member, amount=245, reason="累计")
     award_points(member=member, amount=5, reason="巡逻")
     client.force_login(resident)
-    page = client.get(reverse("resident-home", args=[programme.slug])).content.decode()
-    assert "250" in page
-    page = client.get(reverse("resident-points", args=[programme.slug])).content.decode()
+    with translation.override("zh-hans"):  # the programme's language
+        home_url = reverse("resident-home", args=[programme.slug])
+        points_url = reverse("resident-points", args=[programme.slug])
+        feedback = translation.gettext(
+            "You earned %(points)s %(currency)s; your total is now %(total)s."
+        ) % {"points": 5, "currency": "积分", "total": 250}
+    home = client.get(home_url).content.decode()
+    assert text_of(home, "balance") == "250"
+    assert text_of(home, "latest-award") == feedback
+    page = client.get(points_url).content.decode()
+    assert text_of(page, "balance") == "250"
     assert "巡逻" in page and "+5" in page
 
 

@@ -186,7 +186,7 @@ def test_the_detail_shows_household_card_account_and_history(
     assert household.label in text and housemate.display_name in text
     assert reverse("console-card", args=[programme.slug, member.public_id]) in text
     assert response.context["account"].state == "none" and "No account yet" in text
-    assert "member.create" in text
+    assert "Resident added" in text  # the action by its label, not its code
 
 
 def test_the_detail_says_when_a_resident_is_invited_or_has_signed_in(

@@ -1,0 +1,182 @@
+"""Every resident and public page on a 390×844 phone, in each language: nothing is wider
+than the screen (the document's width ≤ the viewport's), and every error page answers in
+the language of its address. Screenshots: artifacts/screenshots/sweep-<language>-<page>.png.
+
+Filled the way that overflows: a balance of six digits, long reasons, a sealed history with
+proofs, a checked entry with its proof on the transparency page."""
+
+import pytest
+from django.utils import translation
+
+from jifen.ledger.services import award_points
+from jifen.programmes import services
+from jifen.testing import PASSWORD
+from jifen.transparency.sequencer import seal_all
+
+pytestmark = pytest.mark.browser
+
+LANGUAGES = ["zh-hans", "en", "fr"]
+LONG_REASON = "为社区老人提供上门代购、陪同就医和日常照料服务（每周三次，共计十二周）"
+ERRORS = {  # page: (expected status, title msgid)
+    "404": (404, "Page not found"),
+    "400": (400, "Too much at once"),
+    "403-csrf": (403, "The form has expired"),
+}
+
+
+@pytest.fixture
+def history(programme, member, admin):
+    """The resident's points: 123,456 to spend, a long reason, everything sealed."""
+    award_points(member=member, amount=123_000, reason="历年积分结转")
+    for amount in (56, 400):
+        award_points(member=member, amount=amount, reason=LONG_REASON)
+    tx = award_points(member=member, amount=1000, reason="义诊").transaction
+    seal_all()
+    services.update_programme(
+        actor=admin, programme=programme, changes={"description": LONG_REASON * 3}
+    )
+    return tx
+
+
+def _overflow(page) -> int:
+    """How much wider than the phone's 390 px the document is (0: it fits). Not against
+    window.innerWidth: a mobile browser widens that to the content when it overflows."""
+    return page.evaluate("document.documentElement.scrollWidth") - page.viewport_size["width"]
+
+
+def _check(page, screenshot, language: str, name: str) -> list[str]:
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    screenshot(f"sweep-{language}-{name}", page)
+    problems = []
+    if (extra := _overflow(page)) > 0:
+        problems.append(f"{language} {name}: {extra}px wider than the phone")
+    if (lang := page.locator("html").get_attribute("lang")) != language:
+        problems.append(f"{language} {name}: the page is in {lang}")
+    return problems
+
+
+def _public_pages(programme, tx, token) -> dict[str, str]:
+    return {
+        "front": "/{lang}/",
+        "landing": f"/{{lang}}/p/{programme.slug}/",
+        "transparency": f"/{{lang}}/p/{programme.slug}/transparency/",
+        "transparency-check": f"/{{lang}}/p/{programme.slug}/transparency/?entry={tx.public_id}",
+        "transparency-unknown": f"/{{lang}}/p/{programme.slug}/transparency/?entry=nope",
+        "login": f"/{{lang}}/login/?next=/{{lang}}/p/{programme.slug}/me/",
+        "invitation": f"/{{lang}}/invite/{token}/",
+        "invitation-invalid": "/{lang}/invite/no-such-token/",
+    }
+
+
+def test_public_pages_fit_a_phone_in_every_language(
+    new_page, screenshot, programme, member, admin, history
+):
+    member_two = services.create_member(
+        actor=admin,
+        programme=programme,
+        data=services.MemberData(display_name="李建国", community=member.community),
+    )
+    _, token = services.create_invitation(actor=admin, member=member_two)
+    problems: list[str] = []
+    for language in LANGUAGES:
+        page = new_page("phone", locale="en-US")
+        for name, address in _public_pages(programme, history, token).items():
+            page.goto(address.format(lang=language))
+            problems += _check(page, screenshot, language, name)
+    assert problems == []
+
+
+def test_resident_pages_fit_a_phone_in_every_language(
+    new_page, screenshot, programme, member, resident, history
+):
+    problems: list[str] = []
+    for language in LANGUAGES:
+        page = new_page("phone", locale="en-US")
+        _sign_in(page, language)
+        for name in ("me/", "me/points/"):
+            page.goto(f"/{language}/p/{programme.slug}/{name}")
+            assert page.locator("#balance").inner_text() == "124456"
+            problems += _wrapped_figures(page, language, name)
+            problems += _check(
+                page, screenshot, language, "resident-" + name.strip("/").replace("/", "-")
+            )
+    assert problems == []
+
+
+def _wrapped_figures(page, language: str, name: str) -> list[str]:
+    """Big figures broken over two lines ("12445" / "6") read as two numbers."""
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll(".big-number")].map(el => {
+            const range = document.createRange(); range.selectNodeContents(el);
+            const tops = new Set([...range.getClientRects()].map(r => r.top));
+            return [el.textContent.trim(), tops.size];
+        })"""
+    )
+    return [f"{language} {name}: {text} on {n} lines" for text, n in lines if n != 1]
+
+
+def _sign_in(page, language: str) -> None:
+    page.goto(f"/{language}/login/")
+    form = page.locator(f'main form[action="/{language}/login/"]')
+    form.locator("input[name=username]").fill("13800138000")
+    form.locator("input[name=password]").fill(PASSWORD)
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/{language}/p/**")
+
+
+def _post_form(page, action: str, fields: dict[str, str]) -> None:
+    """Send a form as a browser would, without the page's own CSRF token."""
+    page.evaluate(
+        """([action, fields]) => {
+            const form = document.createElement("form");
+            form.method = "post"; form.action = action;
+            for (const [name, value] of Object.entries(fields)) {
+                const input = document.createElement("input");
+                input.name = name; input.value = value; form.appendChild(input);
+            }
+            document.body.appendChild(form); form.submit();
+        }""",
+        [action, fields],
+    )
+
+
+def test_error_pages_answer_in_the_language_of_their_address_and_fit_a_phone(
+    new_page, screenshot, programme, settings
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    problems: list[str] = []
+    for language in LANGUAGES:
+        page = new_page("phone", locale="en-US")  # the browser asks for English: the URL wins
+        response = page.goto(f"/{language}/no/such/page/")
+        seen = {"404": response.status if response else 0}
+        problems += _error(page, screenshot, language, "404")
+        page.goto(f"/{language}/login/")
+        with page.expect_navigation() as sent:
+            _post_form(page, f"/{language}/login/", {"username": "x" * 20_000})
+        seen["400"] = sent.value.status if sent.value else 0
+        problems += _error(page, screenshot, language, "400")
+        with page.expect_navigation() as sent:
+            _post_form(page, f"/{language}/login/", {"username": "x", "password": "y"})
+        seen["403-csrf"] = sent.value.status if sent.value else 0
+        problems += _error(page, screenshot, language, "403-csrf")
+        assert seen == {name: status for name, (status, _) in ERRORS.items()}
+    assert problems == []
+
+
+def _error(page, screenshot, language: str, name: str) -> list[str]:
+    with translation.override(language):
+        title = translation.gettext(ERRORS[name][1])
+    problems = _check(page, screenshot, language, "error-" + name)
+    if page.locator("h1").inner_text() != title:
+        problems.append(f"{language} {name}: the title is {page.locator('h1').inner_text()!r}")
+    return problems
+
+
+def test_a_signed_out_visit_to_the_console_asks_to_sign_in_in_that_language(
+    new_page, screenshot, programme
+):
+    for language in LANGUAGES:
+        page = new_page("phone", locale="en-US")
+        page.goto(f"/{language}/p/{programme.slug}/console/")
+        assert page.url.endswith(f"/{language}/login/?next=/{language}/p/{programme.slug}/console/")
+        assert _check(page, screenshot, language, "console-signed-out") == []
