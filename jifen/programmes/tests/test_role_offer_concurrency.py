@@ -1,16 +1,15 @@
 """Simultaneous answers to one role offer's link on PostgreSQL (SQLite serialises writers, so
 there is nothing to prove there): exactly one is taken, the rest find the offer closed."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from jifen.audit.models import AuditEntry
 from jifen.lib.errors import DomainError
 from jifen.programmes import errors, services
 from jifen.programmes.models import Role, RoleOffer
 from jifen.testing import (
+    at_once,
     make_community,
     make_member,
     make_programme,
@@ -28,25 +27,13 @@ pytestmark = pytest.mark.skipif(
 def answer_at_once(secret, user) -> list[object]:
     """Even threads accept, odd ones decline, all at once; each result is the role, None
     (declined) or the refusal."""
-    results: list[object] = [None] * THREADS
-    start = threading.Barrier(THREADS)
 
-    def run(i: int) -> None:
-        answer = services.accept_role_offer if i % 2 == 0 else services.decline_role_offer
-        try:
-            start.wait()
-            results[i] = answer(secret=secret, user=user)
-        except DomainError as refusal:
-            results[i] = refusal
-        finally:
-            connections.close_all()
+    def answer(i: int) -> object:
+        if i % 2 == 0:
+            return services.accept_role_offer(secret=secret, user=user)
+        return services.decline_role_offer(secret=secret, user=user)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+    return at_once(answer, threads=THREADS)
 
 
 def test_twenty_simultaneous_answers_to_one_link_close_it_exactly_once(transactional_db):
