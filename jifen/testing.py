@@ -2,10 +2,15 @@
 services, so what a test sets up is what the product would have made."""
 
 import itertools
+import threading
+from collections.abc import Callable
 from datetime import date
 from html.parser import HTMLParser
 
+from django.db import connections
+
 from jifen.accounts.models import User
+from jifen.lib.errors import DomainError
 from jifen.programmes import services
 from jifen.programmes.models import Community, Household, Member, Programme, Role, RoleKind
 
@@ -127,3 +132,26 @@ def text_of(html: str, element_id: str) -> str | None:
     parser = _ElementText(element_id)
     parser.feed(html)
     return " ".join("".join(parser.parts).split()) if parser.found else None
+
+
+def at_once(work: Callable[[int], object], *, threads: int) -> list[object]:
+    """Run work(i) in `threads` threads released together (for concurrency tests on
+    PostgreSQL); return each one's result, or the DomainError it raised."""
+    results: list[object] = [None] * threads
+    start = threading.Barrier(threads)
+
+    def run(i: int) -> None:
+        try:
+            start.wait()
+            results[i] = work(i)
+        except DomainError as refusal:
+            results[i] = refusal
+        finally:
+            connections.close_all()  # each thread opened its own connection
+
+    running = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return results

@@ -99,9 +99,39 @@ class RoleOfferClosed(DomainError):
     status = 410
 
 
+class RoleOfferLinkInvalid(DomainError):
+    code = "role_offer_link_invalid"
+    message = _(
+        "This role offer link is not valid. Check that it was copied whole, or ask the "
+        "programme's administrator for a new one."
+    )
+    status = 404
+
+
+class RoleOfferExpired(DomainError):
+    code = "role_offer_expired"
+    message = _(
+        "This role offer has expired. Ask the programme's administrator to offer you the "
+        "role again."
+    )
+    status = 410
+
+
+class RoleOfferForSomeoneElse(DomainError):
+    code = "role_offer_for_someone_else"
+    message = _(
+        "This role is offered to someone else. Sign out, then sign in as the person it is "
+        "offered to."
+    )
+    status = 403
+
+
 class RoleOfferPending(Conflict):
     code = "role_offer_pending"
-    message = _("This role is already offered to this person; they have not answered yet.")
+    message = _(
+        "This role is already offered to this person and they have not answered yet. To give "
+        "them a new link, withdraw the offer first."
+    )
 
 
 class RoleNeedsConsent(DomainError):

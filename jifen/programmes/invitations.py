@@ -6,14 +6,15 @@ operator's): an invitation then sets its password, or creates the account of a p
 has none. A person who already has an account — the member's own, if it belongs elsewhere
 too, or the one with the member's phone number — joins only by accepting while signed in as
 themselves, so the link is worth nothing to anyone else, the programme's staff included.
-(The other way the issue allows, a one-time code sent to the person, needs an SMS gateway
-the platform does not have.)
+And only with the link: the account with the member's phone number is found by matching,
+and phone numbers are not verified (another programme may have typed the same number for
+someone else), so no page lists or answers invitations by phone. Holding the link is what
+shows that the inviting programme chose to reach this person. (The other way the issue
+allows, a one-time code sent to the person, needs an SMS gateway the platform does not have.)
 
 Every change is recorded in the audit log. A refusal leaves everything as it was.
 """
 
-import hashlib
-import secrets
 from datetime import timedelta
 from enum import StrEnum
 
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from jifen.accounts.models import PersonalToken, User
 from jifen.audit.services import record
+from jifen.lib.ids import link_secret_hash, new_link_secret
 from jifen.programmes import errors
 from jifen.programmes.models import Invitation, Member, MemberStatus, Programme, Role
 
@@ -59,6 +61,13 @@ def invitation_target(invitation: Invitation) -> User | None:
     return None
 
 
+def sign_in_username(invitation: Invitation) -> str:
+    """The username the person signs in with once the link has set their password: their
+    account's, or that of the account the link creates."""
+    target = invitation_target(invitation)
+    return target.username if target is not None else _new_username(invitation.member)
+
+
 def how_to_answer(invitation: Invitation, user: User | None) -> Answer:
     """What the holder of the link may do, `user` being who is signed in (None if nobody)."""
     target = invitation_target(invitation)
@@ -76,10 +85,6 @@ def _sets_password_of(invitation: Invitation, target: User) -> bool:
     )
 
 
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def create_invitation(*, actor: User, member: Member) -> tuple[Invitation, str]:
     """A one-time link for `member`; earlier open invitations are revoked. Returns the
@@ -92,11 +97,11 @@ def create_invitation(*, actor: User, member: Member) -> tuple[Invitation, str]:
         raise errors.AccountBelongsElsewhere()
     now = timezone.now()
     Invitation.objects.open().filter(member=member).update(revoked_at=now)
-    token = secrets.token_urlsafe(24)
+    token = new_link_secret()
     invitation = Invitation.objects.create(
         programme=member.programme,
         member=member,
-        token_hash=_hash_token(token),
+        token_hash=link_secret_hash(token),
         created_by=actor,
         expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
@@ -109,7 +114,7 @@ def open_invitation(token: str) -> Invitation:
     invitation = (
         Invitation.objects.open()
         .select_related("member", "member__user", "programme")
-        .filter(token_hash=_hash_token(token or ""))
+        .filter(token_hash=link_secret_hash(token or ""))
         .first()
     )
     if invitation is None:
@@ -141,12 +146,12 @@ def accept_invitation(*, token: str, password: str) -> User:
 
 
 @transaction.atomic
-def join_programme(*, invitation: Invitation, user: User) -> Member:
-    """The signed-in `user` accepts: their account becomes the member's, their password
-    untouched. Raises InvitationInvalid, InvitationForSomeoneElse (it leads to another
-    account), AlreadyMember (they already have a member here)."""
+def join_programme(*, token: str, user: User) -> Member:
+    """With the invitation's link, the signed-in `user` accepts: their account becomes the
+    member's, their password untouched. Raises InvitationInvalid, InvitationForSomeoneElse
+    (it leads to another account), AlreadyMember (they already have a member here)."""
     user = _locked(user)
-    invitation = _reopened(invitation)
+    invitation = open_invitation(token)  # read after the lock: whose it is may have changed
     _check_addressee(invitation, user)
     member = invitation.member
     _claim(invitation, user)
@@ -166,11 +171,11 @@ def join_programme(*, invitation: Invitation, user: User) -> Member:
 
 
 @transaction.atomic
-def decline_invitation(*, invitation: Invitation, user: User) -> None:
-    """The signed-in `user`, whom the invitation is for, says no; the link stops working.
-    Recorded without an actor: the programme does not get to learn who declined. Raises
-    InvitationInvalid, InvitationForSomeoneElse."""
-    invitation = _reopened(invitation)
+def decline_invitation(*, token: str, user: User) -> None:
+    """With the invitation's link, the signed-in `user` it is for says no; the link stops
+    working. Recorded without an actor: the programme does not get to learn who declined.
+    Raises InvitationInvalid, InvitationForSomeoneElse."""
+    invitation = open_invitation(token)
     _check_addressee(invitation, user)
     declined = (
         Invitation.objects.open()
@@ -233,20 +238,6 @@ def _locked(user: User | None) -> User | None:
     return User.objects.select_for_update().get(pk=user.pk)
 
 
-def _reopened(invitation: Invitation) -> Invitation:
-    """The invitation read again (its member's link may have changed); InvitationInvalid if
-    it cannot be used any more."""
-    fresh = (
-        Invitation.objects.open()
-        .select_related("member", "member__user", "programme")
-        .filter(pk=invitation.pk)
-        .first()
-    )
-    if fresh is None:
-        raise errors.InvitationInvalid()
-    return fresh
-
-
 def _check_addressee(invitation: Invitation, user: User) -> None:
     """Only the person the invitation leads to answers it signed in; anyone, when it leads
     to no account yet (they hold the link)."""
@@ -266,11 +257,15 @@ def _claim(invitation: Invitation, user: User | None = None) -> None:
         raise errors.InvitationInvalid()
 
 
+def _new_username(member: Member) -> str:
+    return f"m-{member.public_id}"
+
+
 def _new_account(member: Member) -> User:
     """The account of a person who has none, signing in with the member's phone. Raises
     SignInToAccept if an account took that phone a moment ago."""
     user = User(
-        username=f"m-{member.public_id}",
+        username=_new_username(member),
         display_name=member.display_name,
         phone=member.phone or None,  # no language: they have not chosen one (the URL's counts)
     )

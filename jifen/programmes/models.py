@@ -315,12 +315,20 @@ class RoleOfferStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+
+
+class RoleOfferQuerySet(models.QuerySet["RoleOffer"]):
+    def open(self) -> "RoleOfferQuerySet":
+        """Offers that can still be answered: waiting for an answer and not expired."""
+        return self.filter(status=RoleOfferStatus.PENDING, expires_at__gt=timezone.now())
 
 
 class RoleOffer(models.Model):
     """A role offered to someone who already has an account: it becomes a Role only when they
-    accept, signed in as themselves. Until then the programme knows them only by `login`,
-    what its administrator typed."""
+    accept with the offer's one-time link, signed in as themselves. Only a hash of the link's
+    secret is kept. Until then the programme knows them only by `login`, what its
+    administrator typed."""
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="role_offers")
     user = models.ForeignKey(
@@ -345,8 +353,12 @@ class RoleOffer(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RoleOfferQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

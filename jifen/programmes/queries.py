@@ -21,7 +21,6 @@ from jifen.programmes.models import (
     Role,
     RoleKind,
     RoleOffer,
-    RoleOfferStatus,
 )
 
 
@@ -110,34 +109,14 @@ def staff_roles(programme: Programme) -> QuerySet[Role]:
 
 
 def pending_role_offers(programme: Programme) -> QuerySet[RoleOffer]:
-    """Roles offered and not answered yet, newest first. Shown by what the administrator
-    typed (`login`): never by the person's own name, which is not the programme's yet."""
+    """Roles offered whose links can still be answered, newest first. Shown by what the
+    administrator typed (`login`): never by the person's own name, which is not the
+    programme's yet. (No query lists offers or invitations by the account they are for: the
+    person reaches them only through the link.)"""
     return (
-        RoleOffer.objects.filter(programme=programme, status=RoleOfferStatus.PENDING)
+        RoleOffer.objects.open()
+        .filter(programme=programme)
         .select_related("community", "created_by")
-        .order_by("-created_at", "-id")
-    )
-
-
-def invitations_for(user) -> list[Invitation]:  # type: ignore[no-untyped-def]
-    """Open invitations addressed to the user's phone number, for members that have no
-    account yet, of programmes they are not a member of: theirs to accept or decline."""
-    if not user.phone:
-        return []
-    return list(
-        Invitation.objects.open()
-        .filter(member__phone=user.phone, member__user__isnull=True)
-        .exclude(programme__members__user=user)
-        .select_related("programme", "member")
-        .order_by("-created_at")
-    )
-
-
-def role_offers_for(user) -> list[RoleOffer]:  # type: ignore[no-untyped-def]
-    """Roles offered to the user and not answered yet."""
-    return list(
-        RoleOffer.objects.filter(user=user, status=RoleOfferStatus.PENDING)
-        .select_related("programme", "community")
         .order_by("-created_at", "-id")
     )
 

@@ -34,6 +34,7 @@ from jifen.programmes.staff import accept_role_offer as accept_role_offer
 from jifen.programmes.staff import decline_role_offer as decline_role_offer
 from jifen.programmes.staff import give_role as give_role
 from jifen.programmes.staff import grant_role as grant_role
+from jifen.programmes.staff import open_role_offer as open_role_offer
 from jifen.programmes.staff import revoke_role as revoke_role
 from jifen.programmes.staff import withdraw_role_offer as withdraw_role_offer
 

@@ -1,14 +1,19 @@
-"""Small helpers shared by the views: rendering console pages, showing refusals."""
+"""Small helpers shared by the views: rendering console pages, showing refusals, one-time
+links."""
 
 from typing import Any
 
+import segno
 from django.contrib import messages
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
 
 from jifen.lib.errors import DomainError
 from jifen.programmes.access import CAPABILITIES, StaffScope
+from jifen.programmes.models import Programme
 
 ACTING_FOR_SESSION_KEY = "jifen_acting_for"
 
@@ -39,3 +44,14 @@ def render_console(
         {"scope": scope, "programme": scope.programme, "can": can, **(context or {})},
         status=status,
     )
+
+
+def one_time_link(
+    request: HttpRequest, programme: Programme, url_name: str, secret: str
+) -> dict[str, str]:
+    """The absolute link to the page `url_name` with a one-time secret, and its QR code as
+    inline SVG, for a console page that shows them once. The link is in the programme's
+    language: the person it is for opens it, not the staff member."""
+    with translation.override(programme.default_language):
+        link = request.build_absolute_uri(reverse(url_name, args=[secret]))
+    return {"link": link, "qr": segno.make(link, error="m").svg_inline(scale=5, border=2)}

@@ -1,6 +1,7 @@
-"""Answering what a programme asks of a person: an invitation link (set a password, or sign
-in and accept or decline), and, on the home page, invitations and role offers addressed to
-the signed-in person.
+"""Answering what a programme asks of a person, always through the one-time link its staff
+gave them: an invitation (set a password, or sign in and accept or decline) or a role offer
+(sign in and accept or decline). Nothing is answered without the link: no page lists what
+is addressed to an account, which is found by a phone number no one has verified.
 
 Who may do what is decided by jifen.programmes.invitations and staff; these views only show
 the answer the services allow and call them."""
@@ -10,24 +11,23 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from jifen.lib.errors import DomainError, InvalidInput
 from jifen.programmes import services
 from jifen.programmes.errors import InvitationInvalid
-from jifen.programmes.invitations import Answer, how_to_answer
+from jifen.programmes.invitations import Answer, how_to_answer, sign_in_username
 from jifen.programmes.models import Invitation
-from jifen.programmes.queries import invitations_for, role_offers_for
+from jifen.programmes.staff import how_to_answer_offer
 from jifen.web.auth import BACKEND
 
 
@@ -66,7 +66,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     answer = how_to_answer(invite, user)
     if request.method == "POST" and "answer" in request.POST and user is not None:
-        return _answer(request, invite, request.POST["answer"])
+        return _answer(request, invite, token, request.POST["answer"])
     form = SetPasswordForm(request.POST if request.method == "POST" else None)
     if answer == Answer.PASSWORD and form.is_bound and form.is_valid():
         return _set_password(request, invite, token, form)
@@ -87,15 +87,15 @@ def _set_password(
     return redirect("resident-home", slug=invite.programme.slug)
 
 
-def _answer(request: HttpRequest, invite: Invitation, answer: str) -> HttpResponse:
+def _answer(request: HttpRequest, invite: Invitation, token: str, answer: str) -> HttpResponse:
     """Accept or decline as the signed-in person; the services refuse anyone else."""
     if answer not in ANSWERS:
         return _refused(request, InvalidInput())
     try:
         if answer == "accept":
-            services.join_programme(invitation=invite, user=request.user)  # type: ignore[arg-type]
+            services.join_programme(token=token, user=request.user)  # type: ignore[arg-type]
         else:
-            services.decline_invitation(invitation=invite, user=request.user)  # type: ignore[arg-type]
+            services.decline_invitation(token=token, user=request.user)  # type: ignore[arg-type]
     except DomainError as error:
         return _refused(request, error)
     if answer == "accept":
@@ -115,6 +115,7 @@ def _invitation_page(
         "answer": str(answer),
         "form": form,
         "password_help": password_validators_help_text_html(),
+        "username": sign_in_username(invite) if answer == Answer.PASSWORD else "",
     }
     if answer == Answer.SOMEONE_ELSE or (answer != Answer.PASSWORD and request.method == "POST"):
         status = 403  # e.g. a password sent where none can be set: nothing was changed
@@ -123,51 +124,48 @@ def _invitation_page(
     return render(request, "web/invitation.html", context, status=status)
 
 
-def _refused(request: HttpRequest, error: DomainError) -> HttpResponse:
-    return render(request, "web/invitation_invalid.html", {"error": error}, status=error.status)
+def _refused(request: HttpRequest, error: DomainError, *, offer: bool = False) -> HttpResponse:
+    context = {"error": error, "role_offer": offer}
+    return render(request, "web/invitation_invalid.html", context, status=error.status)
 
 
-@login_required
-@require_POST
-def answer_invitation(request: HttpRequest) -> HttpResponse:
-    """From the home page: accept or decline an invitation addressed to the person's phone."""
-    invite = _listed(invitations_for(request.user), request.POST.get("invitation", ""))
-    return _answer(request, invite, request.POST.get("answer", ""))
-
-
-@login_required
-@require_POST
-def answer_role_offer(request: HttpRequest) -> HttpResponse:
-    """From the home page: take or refuse a role offered to the signed-in person."""
-    offer = _listed(role_offers_for(request.user), request.POST.get("offer", ""))
-    if request.POST.get("answer") not in ANSWERS:
-        return _refused(request, InvalidInput())
-    accept = request.POST["answer"] == "accept"
+@never_cache
+@require_http_methods(["GET", "POST"])
+def role_offer(request: HttpRequest, secret: str) -> HttpResponse:
+    """The page behind a role offer's link: sign in, then, as the person it is offered to,
+    `answer=accept|decline`."""
     try:
-        if accept:
-            services.accept_role_offer(user=request.user, offer=offer)  # type: ignore[arg-type]
-        else:
-            services.decline_role_offer(user=request.user, offer=offer)  # type: ignore[arg-type]
+        offer = services.open_role_offer(secret)
     except DomainError as error:
-        messages.error(request, str(error))
-        return redirect("home")
-    if accept:
-        messages.success(request, _("The role is yours."))
-        return redirect("console", offer.programme.slug)
-    messages.success(request, _("You declined the role."))
-    return redirect("home")
+        return _refused(request, error, offer=True)
+    user = request.user if request.user.is_authenticated else None
+    if request.method == "POST" and user is not None:
+        return _answer_offer(request, secret, request.POST.get("answer", ""))
+    answer = how_to_answer_offer(offer, user)
+    # A POST signed out, or a page for someone else: nothing was changed.
+    status = 403 if answer == Answer.SOMEONE_ELSE or request.method == "POST" else 200
+    context = {"offer": offer, "programme": offer.programme, "answer": str(answer)}
+    return render(request, "web/role_offer.html", context, status=status)
 
 
-def _listed(items: list[Any], pk: str) -> Any:
-    """The item with this id among those listed for the person, else 404."""
-    found = next((item for item in items if pk.isascii() and str(item.pk) == pk), None)
-    if found is None:
-        raise Http404
-    return found
+def _answer_offer(request: HttpRequest, secret: str, answer: str) -> HttpResponse:
+    """Take or refuse the role as the signed-in person; the services refuse anyone else."""
+    if answer not in ANSWERS:
+        return _refused(request, InvalidInput(), offer=True)
+    user = request.user
+    try:
+        if answer == "decline":
+            services.decline_role_offer(secret=secret, user=user)  # type: ignore[arg-type]
+            messages.success(request, _("You declined the role."))
+            return redirect("home")
+        role = services.accept_role_offer(secret=secret, user=user)  # type: ignore[arg-type]
+    except DomainError as error:
+        return _refused(request, error, offer=True)
+    messages.success(request, _("The role is yours."))
+    return redirect("console", role.programme.slug)
 
 
 urlpatterns = [
     path("invite/<str:token>/", invitation, name="invitation"),
-    path("invitations/answer/", answer_invitation, name="invitation-answer"),
-    path("role-offers/answer/", answer_role_offer, name="role-offer-answer"),
+    path("role/<str:secret>/", role_offer, name="role-offer"),
 ]

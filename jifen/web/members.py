@@ -6,13 +6,11 @@ staff of another programme, or of another community, get the same 404 as for a m
 
 from typing import Any
 
-import segno
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import path, reverse
-from django.utils import translation
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,7 +25,12 @@ from jifen.programmes.access import (
     access_programme,
 )
 from jifen.programmes.models import Household, Invitation, Member, MemberStatus
-from jifen.web.common import ACTING_FOR_SESSION_KEY, render_console, show_refusal
+from jifen.web.common import (
+    ACTING_FOR_SESSION_KEY,
+    one_time_link,
+    render_console,
+    show_refusal,
+)
 from jifen.web.forms import MemberForm
 from jifen.web.me import acting_for
 
@@ -186,24 +189,13 @@ def _invitation_page(
     except DomainError as error:
         show_refusal(request, error)
         return redirect("console-resident", scope.programme.slug, member.public_id)
-    link = request.build_absolute_uri(_invitation_path(scope, token))
+    link = one_time_link(request, scope.programme, "invitation", token)
     return render_console(
         request,
         scope,
         "web/console/invitation.html",
-        {
-            "member": member,
-            "invitation": invitation,
-            "link": link,
-            "qr": segno.make(link, error="m").svg_inline(scale=5, border=2),
-        },
+        {"member": member, "invitation": invitation, **link},
     )
-
-
-def _invitation_path(scope: StaffScope, token: str) -> str:
-    # The resident opens the link in the programme's language, not in the staff's.
-    with translation.override(scope.programme.default_language):
-        return reverse("invitation", args=[token])
 
 
 @require_GET

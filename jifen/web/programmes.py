@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jifen.audit.queries import PAGE, audit_page
@@ -19,7 +20,7 @@ from jifen.programmes.queries import (
     pending_role_offers,
     staff_roles,
 )
-from jifen.web.common import render_console, show_refusal
+from jifen.web.common import one_time_link, render_console, show_refusal
 from jifen.web.forms import CommunityForm, ProgrammeForm, RoleForm
 
 
@@ -87,14 +88,17 @@ def communities(request: HttpRequest, slug: str, community_id: int | None = None
     )
 
 
+@never_cache  # the answer to an offer holds its one-time link: no cache may keep it
 @require_http_methods(["GET", "POST"])
 def roles(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
     form = RoleForm(request.POST or None, communities=list(scope.communities()))
     if request.method == "POST" and form.is_valid():
         given = _give_role(request, scope, form)
+        if isinstance(given, tuple):
+            return _role_offer_page(request, scope, *given)
         if given is not None:
-            messages.success(request, _role_given_message(given))
+            messages.success(request, _("The role was given."))
             return redirect("console-roles", slug)
     return render_console(
         request,
@@ -109,7 +113,9 @@ def roles(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _give_role(request: HttpRequest, scope: StaffScope, form: RoleForm) -> Role | RoleOffer | None:
+def _give_role(
+    request: HttpRequest, scope: StaffScope, form: RoleForm
+) -> Role | tuple[RoleOffer, str] | None:
     data = form.cleaned_data
     try:
         return services.give_role(
@@ -127,12 +133,13 @@ def _give_role(request: HttpRequest, scope: StaffScope, form: RoleForm) -> Role 
     return None
 
 
-def _role_given_message(given: Role | RoleOffer) -> str:
-    if isinstance(given, RoleOffer):
-        return _(
-            "The role is offered to %(login)s; it is theirs once they accept it, signed in."
-        ) % {"login": given.login}
-    return _("The role was given.")
+def _role_offer_page(
+    request: HttpRequest, scope: StaffScope, offer: RoleOffer, secret: str
+) -> HttpResponse:
+    """The offer's one-time link and QR code, shown this once, for the administrator to give
+    to the person."""
+    link = one_time_link(request, scope.programme, "role-offer", secret)
+    return render_console(request, scope, "web/console/role_offer.html", {"offer": offer, **link})
 
 
 @require_POST

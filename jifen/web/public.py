@@ -7,22 +7,21 @@ from django.shortcuts import render
 from django.urls import path
 
 from jifen.programmes.models import Community, MemberStatus, Programme
-from jifen.programmes.queries import invitations_for, programmes_of, role_offers_for
+from jifen.programmes.queries import programmes_of
 
 _ACTIVE = Q(members__status=MemberStatus.ACTIVE)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Signed in: the programmes the user belongs to, and the invitations and role offers
-    waiting for their answer. Always: the public programmes."""
+    """Signed in: the programmes the user belongs to. Always: the public programmes.
+    Never an invitation or a role offer: those are answered only through their link, since
+    the account they are matched to (by an unverified phone number) may not be the person's."""
     public = Programme.objects.filter(is_public=True).annotate(
         community_count=Count("communities", distinct=True)
     )
-    context: dict[str, object] = {"public": public, "mine": [], "invitations": [], "offers": []}
+    context: dict[str, object] = {"public": public, "mine": []}
     if request.user.is_authenticated:
         context["mine"] = programmes_of(request.user)
-        context["invitations"] = invitations_for(request.user)  # waiting for their answer
-        context["offers"] = role_offers_for(request.user)
     return render(request, "web/home.html", context)
 
 

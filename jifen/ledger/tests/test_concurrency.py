@@ -3,12 +3,11 @@ prove there): no negative wallet, no cap or quota overshoot, no lost update, and
 idempotency key makes exactly one transaction."""
 
 import random
-import threading
 from collections import defaultdict
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from jifen.ledger.accounts import policy_of
 from jifen.ledger.models import Counter, Hold, HoldStatus, Transaction
@@ -24,6 +23,7 @@ from jifen.ledger.services import (
 from jifen.lib.errors import DomainError
 from jifen.programmes.models import RoleKind
 from jifen.testing import (
+    at_once,
     make_community,
     make_household,
     make_member,
@@ -40,24 +40,7 @@ pytestmark = pytest.mark.skipif(
 
 def hammer(work: Callable[[int], object]) -> list[object]:
     """Run work(i) in THREADS threads released together; return results or refusals."""
-    results: list[object] = [None] * THREADS
-    start = threading.Barrier(THREADS)
-
-    def run(i: int) -> None:
-        try:
-            start.wait()
-            results[i] = work(i)
-        except DomainError as refusal:
-            results[i] = refusal
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+    return at_once(work, threads=THREADS)
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """Programme-level console pages: overview, settings, communities, roles, audit log."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -109,10 +111,13 @@ def test_a_person_found_by_phone_is_offered_the_role_and_holds_it_once_they_acce
         url("console-roles", programme),
         {"login": "137 0000 0009", "kind": "reviewer", "community": community.pk},
     )
-    assert response.status_code == 302
+    assert response.status_code == 200 and 'id="role-offer-link"' in response.content.decode()
     assert not Role.objects.filter(user=person).exists()
-    offer = RoleOffer.objects.get(user=person)
-    services.accept_role_offer(user=person, offer=offer)
+    assert RoleOffer.objects.get(user=person).login == "137 0000 0009"
+    secret = re.search(
+        r'value="http://testserver/zh-hans/role/([^/"]+)/"', response.content.decode()
+    )
+    services.accept_role_offer(secret=secret.group(1), user=person)
     assert Role.objects.get(user=person).community == community
 
 

@@ -1,14 +1,17 @@
 """Programme B's administrator against programme A's resident (王秀英, 138 0013 8000), through
 the pages and the API as an attacker would go: no password set, reset or used, no role given
-without consent, no name learnt. And the same paths for the person herself, who consents."""
+without consent, no name learnt. And the same paths for the person herself, who consents
+with the links B's staff hand her."""
 
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from jifen.ledger.models import Transaction
 from jifen.ledger.services import award_points
@@ -144,7 +147,7 @@ def test_reset_access_is_refused_for_a_person_who_also_belongs_elsewhere(
 def test_a_role_for_the_resident_is_only_offered_and_shown_as_typed(attacker, resident, login):
     typed = resident.username if login == "username" else login
     response = attacker.post(en("console-roles", "riverside"), {"login": typed, "kind": "admin"})
-    assert response.status_code == 302
+    assert response.status_code == 200 and 'id="role-offer-link"' in text(response)
     assert not Role.objects.filter(user=resident).exclude(programme__slug="xingfuli").exists()
     page = text(attacker.get(en("console-roles", "riverside")))
     assert typed in page and "王秀英" not in page
@@ -183,28 +186,13 @@ def test_the_resident_signs_in_from_the_link_accepts_and_sees_both_programmes(
     assert "幸福里社区" in home and "Riverside" in home
 
 
-def test_the_resident_accepts_from_her_home_page(client, resident, link, copy):
-    client.force_login(resident)
-    home = text(client.get("/en/"))
-    assert 'id="waiting"' in home and TYPED in home
-    invitation = copy.invitations.get()
-    response = client.post(
-        en("invitation-answer"), {"invitation": invitation.pk, "answer": "accept"}
-    )
-    assert response.status_code == 302
-    assert Member.objects.get(pk=copy.pk).user == resident
-    me = client.get("/api/v1/me").json()
-    assert sorted(p["slug"] for p in me["programmes"]) == ["riverside", "xingfuli"]
-
-
-def test_the_resident_declines_and_b_sees_only_that_it_was_declined(
+def test_the_resident_declines_with_the_link_and_b_sees_only_that_it_was_declined(
     client, attacker, resident, link, copy
 ):
     client.force_login(resident)
-    invitation = copy.invitations.get()
-    client.post(en("invitation-answer"), {"invitation": invitation.pk, "answer": "decline"})
+    assert client.post(link, {"answer": "decline"}).status_code == 302
     assert Member.objects.get(pk=copy.pk).user is None
-    assert 'id="waiting"' not in text(client.get("/en/"))
+    assert client.get(link).status_code == 410  # the link is used up
     detail = text(attacker.get(en("console-resident", "riverside", copy.public_id)))
     assert "declined" in detail
     never_names(detail, resident)
@@ -213,48 +201,102 @@ def test_the_resident_declines_and_b_sees_only_that_it_was_declined(
 
 def test_an_unknown_answer_changes_nothing(client, resident, link, copy):
     client.force_login(resident)
-    invitation = copy.invitations.get()
-    response = client.post(en("invitation-answer"), {"invitation": invitation.pk, "answer": "x"})
+    response = client.post(link, {"answer": "x"})
     assert response.status_code == 422
     assert Member.objects.get(pk=copy.pk).user is None
 
 
-def test_no_one_can_answer_an_invitation_addressed_to_someone_else(attacker, link, copy):
-    invitation = copy.invitations.get()
-    response = attacker.post(
-        en("invitation-answer"), {"invitation": invitation.pk, "answer": "accept"}
-    )
-    assert response.status_code == 404
-    assert Member.objects.get(pk=copy.pk).user is None
-
-
-def test_the_resident_takes_a_role_from_her_home_page(client, attacker, resident):
-    attacker.post(en("console-roles", "riverside"), {"login": "13800138000", "kind": "auditor"})
+def test_the_home_page_lists_nothing_to_answer(client, resident, link):
     client.force_login(resident)
-    offer = RoleOffer.objects.get(user=resident)
-    assert 'name="offer"' in text(client.get("/en/"))
-    response = client.post(en("role-offer-answer"), {"offer": offer.pk, "answer": "accept"})
-    assert response["Location"] == en("console", "riverside")
+    home = text(client.get("/en/"))
+    assert TYPED not in home and 'name="answer"' not in home
+
+
+def offer_link(attacker, login="13800138000", kind="auditor"):
+    """B's admin offers A's resident a role: the page that shows the link, and the link."""
+    page = attacker.post(en("console-roles", "riverside"), {"login": login, "kind": kind})
+    found = re.search(r'value="http://testserver(/zh-hans/role/[^/"]+/)"', text(page))
+    return page, found.group(1)
+
+
+def test_the_offer_link_is_shown_once_with_its_qr_code(attacker, resident):
+    page, link = offer_link(attacker)
+    assert page.status_code == 200 and "<svg" in text(page)
+    assert "no-store" in page["Cache-Control"]
+    never_names(text(page), resident)
+    assert link not in text(attacker.get(en("console-roles", "riverside")))
+    assert link.split("/")[-2] not in str(list(RoleOffer.objects.values()))
+
+
+def test_the_resident_signs_in_from_the_offer_link_and_takes_the_role(client, attacker, resident):
+    _, link = offer_link(attacker)
+    prompt = text(client.get(link))
+    assert 'data-answer="sign_in"' in prompt
+    never_names(prompt, resident)
+    sign_in_url = re.search(r'id="sign-in-to-answer" href="([^"]+)"', prompt).group(1)
+    response = client.post(sign_in_url, {"username": "13800138000", "password": PASSWORD})
+    assert response["Location"] == link
+    assert 'data-answer="consent"' in text(client.get(link))
+    response = client.post(link, {"answer": "accept"})
+    with translation.override("zh-hans"):  # the link's language
+        assert response["Location"] == reverse("console", args=["riverside"])
     assert Role.objects.filter(user=resident, programme__slug="riverside", kind="auditor").exists()
     roles_page = text(attacker.get(en("console-roles", "riverside")))
     assert "Offered, not accepted yet" not in roles_page
 
 
-def test_a_role_offer_can_be_withdrawn_and_then_not_accepted(client, attacker, resident):
-    attacker.post(en("console-roles", "riverside"), {"login": "13800138000", "kind": "auditor"})
+def test_the_resident_declines_the_role_with_the_link(client, resident, attacker):
+    _, link = offer_link(attacker)
+    client.force_login(resident)
+    assert client.post(link, {"answer": "decline"})["Location"] == "/zh-hans/"
+    assert not Role.objects.filter(user=resident, programme__slug="riverside").exists()
+    assert RoleOffer.objects.get().status == "declined"
+
+
+def refusal(response, error, language="zh-hans"):
+    """The refusal page shows the error's code and its message in the link's language."""
+    with translation.override(language):
+        message = str(error())
+    page = text(response)
+    return f'data-code="{error.code}"' in page and message in page
+
+
+def test_a_withdrawn_offer_link_fails_with_a_clear_error(client, attacker, resident):
+    _, link = offer_link(attacker)
     offer = RoleOffer.objects.get(user=resident)
     withdrawn = attacker.post(en("console-role-offer-withdraw", "riverside"), {"offer": offer.pk})
     assert withdrawn.status_code == 302
     client.force_login(resident)
-    refused = client.post(en("role-offer-answer"), {"offer": offer.pk, "answer": "accept"})
-    assert refused.status_code == 404
+    for response in (client.get(link), client.post(link, {"answer": "accept"})):
+        assert response.status_code == 410
+        assert refusal(response, errors.RoleOfferClosed)
     assert not Role.objects.filter(user=resident, programme__slug="riverside").exists()
+
+
+def test_an_expired_offer_link_fails_with_a_clear_error(client, attacker, resident, settings):
+    _, link = offer_link(attacker)
+    client.force_login(resident)
+    later = timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS, minutes=1)
+    with time_machine.travel(later):
+        for response in (client.get(link), client.post(link, {"answer": "accept"})):
+            assert response.status_code == 410
+            assert refusal(response, errors.RoleOfferExpired)
+    assert not Role.objects.filter(user=resident, programme__slug="riverside").exists()
+    assert RoleOffer.objects.get().status == "pending"
+
+
+def test_a_mangled_offer_link_fails_with_a_clear_error(client, attacker, resident):
+    _, link = offer_link(attacker)
+    client.force_login(resident)
+    response = client.post(link[:-2] + "x/", {"answer": "accept"})
+    assert response.status_code == 404 and refusal(response, errors.RoleOfferLinkInvalid)
+    assert RoleOffer.objects.get().status == "pending"
 
 
 def test_a_role_offer_of_another_programme_cannot_be_withdrawn_here(
     attacker, admin, resident, other_programme
 ):
-    offer = services.give_role(
+    offer, _ = services.give_role(
         actor=admin,
         programme=resident.memberships.get().programme,
         login=resident.username,
