@@ -6,6 +6,7 @@ import base64
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
+from jifen.programmes.access import access_public_programme
 from jifen.programmes.models import Programme
 from jifen.transparency import queries, signing
 from jifen.transparency.models import TreeHead
@@ -56,10 +57,7 @@ class ConsistencyOut(Schema):
 
 
 def public_programme(slug: str) -> Programme:
-    programme = Programme.objects.filter(slug=slug, is_public=True).first()
-    if programme is None:
-        raise Http404
-    return programme
+    return access_public_programme(slug)
 
 
 @router.get("/programmes/{slug}/log/head", response=LatestOut)

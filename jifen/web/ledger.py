@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from jifen.ledger import services
-from jifen.ledger.models import Approval, ApprovalStatus, Transaction
+from jifen.ledger.access import access_approval, access_transaction, approvals_in_scope
+from jifen.ledger.models import ApprovalStatus
 from jifen.ledger.queries import award_message, points_page
 from jifen.lib.errors import DomainError
 from jifen.programmes.access import access_member, access_programme
@@ -100,12 +101,10 @@ def request_adjustment(request: HttpRequest, slug: str, public_id: str) -> HttpR
 def reverse(request: HttpRequest, slug: str, public_id: str, transaction_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "reverse")
     member = access_member(scope, public_id)
-    original = Transaction.objects.filter(
-        programme=scope.programme, member=member, public_id=transaction_id
-    ).first()
-    form = ReverseForm(request.POST)
-    if original is None:
+    original = access_transaction(scope, transaction_id)
+    if original.member_id != member.pk:  # the page of one resident reverses only theirs
         raise Http404
+    form = ReverseForm(request.POST)
     if form.is_valid():
         try:
             services.reverse_transaction(
@@ -121,20 +120,18 @@ def reverse(request: HttpRequest, slug: str, public_id: str, transaction_id: str
 
 def approvals(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "review")
-    pending = Approval.objects.filter(
-        programme=scope.programme, status=ApprovalStatus.PENDING, member__in=scope.members()
-    ).select_related("member", "requested_by")[:200]
+    pending = (
+        approvals_in_scope(scope)
+        .filter(status=ApprovalStatus.PENDING)
+        .select_related("member", "requested_by")[:200]
+    )
     return render_console(request, scope, "web/console/approvals.html", {"pending": pending})
 
 
 @require_POST
 def decide(request: HttpRequest, slug: str, approval_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "review")
-    approval = Approval.objects.filter(
-        pk=approval_id, programme=scope.programme, member__in=scope.members()
-    ).first()
-    if approval is None:
-        raise Http404
+    approval = access_approval(scope, approval_id)
     try:
         if request.POST.get("decision") == "approve":
             services.approve(approval=approval, actor=request.user)

@@ -9,7 +9,7 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import translation
@@ -23,10 +23,11 @@ from jifen.programmes import queries, services
 from jifen.programmes.access import (
     StaffScope,
     access_household,
+    access_invitation,
     access_member,
     access_programme,
 )
-from jifen.programmes.models import Household, Invitation, Member, MemberStatus
+from jifen.programmes.models import Household, Member, MemberStatus
 from jifen.web.common import ACTING_FOR_SESSION_KEY, render_console, show_refusal
 from jifen.web.forms import MemberForm
 from jifen.web.me import acting_for
@@ -109,8 +110,11 @@ def resident_edit(request: HttpRequest, slug: str, public_id: str) -> HttpRespon
 
 def _initial_household(scope: StaffScope, public_id: str) -> dict[str, Any]:
     """“Add a resident to this household” arrives with the household already chosen."""
-    household = scope.households().filter(public_id=public_id).first() if public_id else None
-    return {"household": public_id, "community": household.community_id} if household else {}
+    try:
+        household = access_household(scope, public_id)
+    except Http404:
+        return {}
+    return {"household": public_id, "community": household.community_id}
 
 
 def _member_form(
@@ -218,10 +222,9 @@ def invitation_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
-    invitation = Invitation.objects.filter(pk=invitation_id, member__in=scope.members()).first()
-    if invitation is not None:
-        services.revoke_invitation(actor=request.user, invitation=invitation)
-        messages.success(request, _("The invitation link no longer works."))
+    invitation = access_invitation(scope, invitation_id)
+    services.revoke_invitation(actor=request.user, invitation=invitation)
+    messages.success(request, _("The invitation link no longer works."))
     return redirect("console-invitations", slug)
 
 

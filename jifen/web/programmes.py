@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,7 +13,7 @@ from jifen.accounts.models import User
 from jifen.audit.queries import PAGE, audit_page
 from jifen.lib.errors import DomainError
 from jifen.programmes import services
-from jifen.programmes.access import StaffScope, access_community, access_programme
+from jifen.programmes.access import StaffScope, access_community, access_programme, access_role
 from jifen.programmes.queries import communities_with_counts, console_figures, staff_roles
 from jifen.programmes.staff import staff_account
 from jifen.web.common import render_console, show_refusal
@@ -132,7 +132,7 @@ def _give_role(actor: User, scope: StaffScope, form: RoleForm) -> None:
 @require_POST
 def revoke_role(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
-    role = get_object_or_404(staff_roles(scope.programme), pk=role_id)
+    role = access_role(scope, role_id)
     try:
         services.revoke_role(actor=request.user, role=role)
         messages.success(request, _("The role was taken away."))
