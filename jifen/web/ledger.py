@@ -1,8 +1,6 @@
 """Console: a resident's points (award, request an adjustment, reverse) and the approvals
 that reviewers decide."""
 
-import secrets
-
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,7 +15,7 @@ from jifen.ledger.models import ApprovalStatus
 from jifen.ledger.queries import award_message, points_page
 from jifen.lib.errors import DomainError
 from jifen.programmes.access import access_member, access_programme
-from jifen.web.common import render_console, show_form_errors, show_refusal
+from jifen.web.common import once_per_form, render_console, show_form_errors, show_refusal
 
 
 class AwardForm(forms.Form):
@@ -50,13 +48,12 @@ def member_points(request: HttpRequest, slug: str, public_id: str) -> HttpRespon
             "award_form": AwardForm(),
             "adjust_form": AdjustmentForm(),
             "reverse_form": ReverseForm(),
-            # One key per rendered form: a double-clicked or resent award is paid once.
-            "nonce": secrets.token_urlsafe(16),
         },
     )
 
 
 @require_POST
+@once_per_form
 def award(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "award_points")
     member = access_member(scope, public_id)
@@ -66,7 +63,6 @@ def award(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
             result = services.award_points(
                 member=member,
                 actor=request.user,
-                idempotency_key=request.POST.get("nonce") or None,
                 **form.cleaned_data,
             )
             messages.success(request, award_message(scope.programme, result))
@@ -78,6 +74,7 @@ def award(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
 
 
 @require_POST
+@once_per_form
 def request_adjustment(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "request_changes")
     form = AdjustmentForm(request.POST)
@@ -98,6 +95,7 @@ def request_adjustment(request: HttpRequest, slug: str, public_id: str) -> HttpR
 
 
 @require_POST
+@once_per_form
 def reverse(request: HttpRequest, slug: str, public_id: str, transaction_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "reverse")
     member = access_member(scope, public_id)
@@ -129,6 +127,7 @@ def approvals(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
+@once_per_form
 def decide(request: HttpRequest, slug: str, approval_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "review")
     approval = access_approval(scope, approval_id)

@@ -28,7 +28,7 @@ from jifen.programmes.access import (
     access_programme,
 )
 from jifen.programmes.models import Household, Member, MemberStatus
-from jifen.web.common import ACTING_FOR_SESSION_KEY, render_console, show_refusal
+from jifen.web.common import ACTING_FOR_SESSION_KEY, once_per_form, render_console, show_refusal
 from jifen.web.forms import MemberForm
 from jifen.web.me import acting_for
 
@@ -95,6 +95,7 @@ def resident_detail(request: HttpRequest, slug: str, public_id: str) -> HttpResp
 
 
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def resident_new(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     initial = _initial_household(scope, request.GET.get("household", ""))
@@ -102,6 +103,7 @@ def resident_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def resident_edit(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     member = access_member(scope, public_id)
@@ -220,6 +222,7 @@ def invitation_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
+@once_per_form
 def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     invitation = access_invitation(scope, invitation_id)
@@ -229,6 +232,7 @@ def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> Ht
 
 
 @require_POST
+@once_per_form
 def revoke_card(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     services.revoke_card(actor=request.user, member=access_member(scope, public_id))
@@ -240,6 +244,7 @@ def revoke_card(request: HttpRequest, slug: str, public_id: str) -> HttpResponse
 
 
 @require_POST
+@once_per_form
 def act_for(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     member = access_member(scope, public_id)
@@ -304,6 +309,7 @@ def household_detail(request: HttpRequest, slug: str, public_id: str) -> HttpRes
 
 
 @require_POST
+@once_per_form
 def set_household_head(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     household = access_household(scope, public_id)

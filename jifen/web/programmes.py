@@ -16,7 +16,7 @@ from jifen.programmes import services
 from jifen.programmes.access import StaffScope, access_community, access_programme, access_role
 from jifen.programmes.queries import communities_with_counts, console_figures, staff_roles
 from jifen.programmes.staff import staff_account
-from jifen.web.common import render_console, show_refusal
+from jifen.web.common import once_per_form, render_console, show_refusal
 from jifen.web.forms import CommunityForm, ProgrammeForm, RoleForm
 
 
@@ -29,6 +29,7 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def programme_settings(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
     programme = scope.programme
@@ -54,6 +55,7 @@ def programme_settings(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def communities(request: HttpRequest, slug: str, community_id: int | None = None) -> HttpResponse:
     # Everyone in the console sees the list; only administrators add or edit.
     needs = "manage_programme" if request.method == "POST" or community_id else "view_console"
@@ -85,6 +87,7 @@ def communities(request: HttpRequest, slug: str, community_id: int | None = None
 
 
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def roles(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
     form = RoleForm(request.POST or None, communities=list(scope.communities()))
@@ -130,6 +133,7 @@ def _give_role(actor: User, scope: StaffScope, form: RoleForm) -> None:
 
 
 @require_POST
+@once_per_form
 def revoke_role(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
     role = access_role(scope, role_id)
