@@ -18,9 +18,15 @@ router = Router(tags=["points"])
 Key = Annotated[str | None, IdempotencyKey]
 
 
+# Points in one request: far above any real award or redemption, far below what the
+# database's integers hold (so a huge number is a 422, not a database error).
+MAX_POINTS = 1_000_000
+Points = Annotated[int, Field(gt=0, le=MAX_POINTS)]
+
+
 class AwardIn(Schema):
     member: str
-    amount: int = Field(gt=0, le=1_000_000)
+    amount: int = Field(gt=0, le=MAX_POINTS)
     reason: str = Field(min_length=1, max_length=200)
     reference: str = Field("", max_length=100)
 
@@ -37,12 +43,12 @@ class AwardOut(Schema):
 
 class BulkIn(Schema):
     reason: str = Field(min_length=1, max_length=200)
-    awards: list[tuple[str, int]] = Field(min_length=1, max_length=20_000)
+    awards: list[tuple[str, Points]] = Field(min_length=1, max_length=20_000)
 
 
 class HoldIn(Schema):
     member: str
-    amount: int = Field(gt=0)
+    amount: int = Field(gt=0, le=MAX_POINTS)
     reference: str = Field(min_length=1, max_length=100)
 
 
@@ -54,13 +60,13 @@ class HoldOut(Schema):
 
 
 class AmountIn(Schema):
-    amount: int = Field(gt=0)
+    amount: int = Field(gt=0, le=MAX_POINTS)
 
 
 class ApprovalIn(Schema):
-    kind: str = Field(pattern="^(adjust|grant)$")
+    kind: Literal["adjust", "grant"]
     member: str
-    amount: int
+    amount: int = Field(ge=-MAX_POINTS, le=MAX_POINTS, description="A grant: more than 0.")
     reason: str = Field(min_length=1, max_length=200)
 
 

@@ -4,7 +4,7 @@ inclusion proofs and consistency proofs (RFC 9162), hex-encoded hashes, base64 s
 import base64
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from jifen.programmes.access import access_public_programme
 from jifen.programmes.models import Programme
@@ -76,7 +76,7 @@ def latest_head(request: HttpRequest, slug: str) -> LatestOut:
 
 @router.get("/programmes/{slug}/log/heads", response=list[HeadOut])
 def head_history(
-    request: HttpRequest, slug: str, before: int | None = None, limit: int = 50
+    request: HttpRequest, slug: str, before: int | None = None, limit: int = Query(50, ge=1)
 ) -> list[HeadOut]:
     """Signed heads, newest first; page with ?before=<serial of the last one seen>."""
     heads = queries.head_history(public_programme(slug), before=before, limit=min(limit, 500))
