@@ -145,7 +145,8 @@ def _fuzz(port: int, token: str, config: str, options: argparse.Namespace) -> bo
         "--generation-database=none",
         "--no-color",
     ]
-    return subprocess.run(command, cwd=ROOT).returncode != 0
+    # In the temporary directory, so that schemathesis leaves nothing in the work tree.
+    return subprocess.run(command, cwd=Path(config).parent).returncode != 0
 
 
 if __name__ == "__main__":
