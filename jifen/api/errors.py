@@ -16,8 +16,9 @@ from django.core.exceptions import (
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from jifen.lib.errors import DomainError
 
@@ -57,6 +58,80 @@ HTTP_CODES: dict[int, tuple[str, Any]] = {
     404: ("not_found", NOT_FOUND),
     429: ("throttled", _("Too many requests; wait a moment and try again.")),
 }
+
+
+class ErrorItem(Schema):
+    """One problem with the input: where (`loc`, e.g. ["body", "payload", "amount"]) and what."""
+
+    loc: list[str | int] | None = None
+    msg: str
+    type: str | None = None
+
+
+class ErrorOut(Schema):
+    """Every refusal. `code` is stable; `detail` is translated; `errors` lists the problems
+    of an invalid input; `retry_after` (seconds) comes with a throttled request."""
+
+    code: str
+    detail: str
+    errors: list[ErrorItem] | None = None
+    retry_after: int | None = None
+
+
+# The refusals an operation may answer, by status, with when each applies.
+ERROR_STATUSES: dict[int, str] = {
+    400: "The body is not valid JSON (`invalid_json`).",
+    401: "Not signed in, or the token is wrong or revoked (`unauthenticated`).",
+    403: "A session write without its CSRF token (`csrf_failed`), or not allowed.",
+    404: "Not found, or not yours to see: the two look the same (`not_found`).",
+    409: "Refused by what is already there: a conflict, points that are not there, a key "
+    "used for another request (`idempotency_conflict`) …",
+    422: "The input is not valid (`invalid_input`, with `errors`) or a rule refuses it.",
+}
+
+
+class JifenAPI(NinjaAPI):
+    """django-ninja's API, whose OpenAPI description also declares every refusal."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        schema = super().get_openapi_schema(**kwargs)
+        declare_errors(schema)
+        return schema
+
+
+def declare_errors(schema: dict[str, Any]) -> None:
+    """Add ErrorOut, and to each operation the refusals it can answer (error_statuses)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    error = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(error.pop("$defs", {}))
+    components["ErrorOut"] = error
+    ref = {"$ref": "#/components/schemas/ErrorOut"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status in error_statuses(path, method, operation):
+                operation["responses"].setdefault(
+                    status,  # ninja keys responses by the number
+                    {
+                        "description": ERROR_STATUSES[status],
+                        "content": {"application/json": {"schema": ref}},
+                    },
+                )
+
+
+def error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    """What an operation can refuse with: signed-in operations 401, signed-in writes 403 and
+    409, any with a path parameter 404, any with input 422, any with a body 400."""
+    has_body = "requestBody" in operation
+    signed_in, write = bool(operation.get("security")), method != "get"
+    statuses = {
+        401: signed_in,
+        403: signed_in and write,
+        404: "{" in path,
+        409: write,
+        422: has_body or bool(operation.get("parameters")),
+        400: has_body,
+    }
+    return sorted(status for status, applies in statuses.items() if applies)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

@@ -2,24 +2,31 @@
 an `Idempotency-Key` header: a retry with the same key and body returns the first result."""
 
 from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from django.db.models import Q
-from django.http import Http404, HttpRequest
-from ninja import Field, Header, Router, Schema, Status
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Field, Router, Schema, Status
 
+from jifen.api.idempotency import IdempotencyKey, respond_once
 from jifen.ledger import services
-from jifen.ledger.models import Account, Approval, Hold, Transaction
+from jifen.ledger.access import access_approval, access_hold, access_transaction
+from jifen.ledger.models import Approval, Transaction
 from jifen.ledger.queries import award_message, statement, summary_of
-from jifen.ledger.services import bulk_award
 from jifen.programmes.access import access_member, access_programme, resident_member
 
 router = Router(tags=["points"])
-Key = Header(None, alias="Idempotency-Key", max_length=100)
+Key = Annotated[str | None, IdempotencyKey]
+
+
+# Points in one request: far above any real award or redemption, far below what the
+# database's integers hold (so a huge number is a 422, not a database error).
+MAX_POINTS = 1_000_000
+Points = Annotated[int, Field(gt=0, le=MAX_POINTS)]
 
 
 class AwardIn(Schema):
     member: str
-    amount: int = Field(gt=0, le=1_000_000)
+    amount: int = Field(gt=0, le=MAX_POINTS)
     reason: str = Field(min_length=1, max_length=200)
     reference: str = Field("", max_length=100)
 
@@ -36,30 +43,30 @@ class AwardOut(Schema):
 
 class BulkIn(Schema):
     reason: str = Field(min_length=1, max_length=200)
-    awards: list[tuple[str, int]] = Field(min_length=1, max_length=20_000)
+    awards: list[tuple[str, Points]] = Field(min_length=1, max_length=20_000)
 
 
 class HoldIn(Schema):
     member: str
-    amount: int = Field(gt=0)
+    amount: int = Field(gt=0, le=MAX_POINTS)
     reference: str = Field(min_length=1, max_length=100)
 
 
 class HoldOut(Schema):
-    id: str = Field(alias="public_id")
+    id: str
     amount: int
     status: str
     reference: str
 
 
 class AmountIn(Schema):
-    amount: int = Field(gt=0)
+    amount: int = Field(gt=0, le=MAX_POINTS)
 
 
 class ApprovalIn(Schema):
-    kind: str = Field(pattern="^(adjust|grant)$")
+    kind: Literal["adjust", "grant"]
     member: str
-    amount: int
+    amount: int = Field(ge=-MAX_POINTS, le=MAX_POINTS, description="A grant: more than 0.")
     reason: str = Field(min_length=1, max_length=200)
 
 
@@ -104,7 +111,7 @@ class StatementOut(Schema):
     next_before: int | None
 
 
-def _award_out(programme, member, result) -> AwardOut:  # type: ignore[no-untyped-def]
+def _award_out(programme, member, result) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return AwardOut(
         transaction=result.transaction.public_id if result.transaction else "",
         member=member.public_id,
@@ -113,30 +120,39 @@ def _award_out(programme, member, result) -> AwardOut:  # type: ignore[no-untype
         truncated=result.truncated,
         balance=result.balance,
         message=award_message(programme, result),
+    ).model_dump(mode="json")
+
+
+def _tx(tx: Transaction) -> dict[str, Any]:
+    return TransactionOut(id=tx.public_id, kind=tx.kind, created_at=tx.created_at).model_dump(
+        mode="json"
     )
-
-
-def _tx(tx: Transaction) -> TransactionOut:
-    return TransactionOut(id=tx.public_id, kind=tx.kind, created_at=tx.created_at)
 
 
 @router.post("/programmes/{slug}/awards", response={201: AwardOut})
-def award(request: HttpRequest, slug: str, body: AwardIn, key: str | None = Key):
+def award(
+    request: HttpRequest, response: HttpResponse, slug: str, body: AwardIn, key: Key = None
+) -> Status[Any]:
     scope = access_programme(request.auth, slug, "award_points")  # type: ignore[attr-defined]
     member = access_member(scope, body.member)
-    result = services.award_points(
-        member=member,
-        amount=body.amount,
-        reason=body.reason,
-        reference=body.reference,
-        actor=request.auth,  # type: ignore[attr-defined]
-        idempotency_key=key,
-    )
-    return Status(201, _award_out(scope.programme, member, result))
+
+    def perform() -> tuple[int, Any]:
+        result = services.award_points(
+            member=member,
+            amount=body.amount,
+            reason=body.reason,
+            reference=body.reference,
+            actor=request.auth,  # type: ignore[attr-defined]
+        )
+        return 201, _award_out(scope.programme, member, result)
+
+    return _once(request, response, scope, key, body, perform)
 
 
 @router.post("/programmes/{slug}/awards/bulk", response={201: list[AwardOut]})
-def award_many(request: HttpRequest, slug: str, body: BulkIn, key: str | None = Key):
+def award_many(
+    request: HttpRequest, response: HttpResponse, slug: str, body: BulkIn, key: Key = None
+) -> Status[Any]:
     scope = access_programme(request.auth, slug, "award_points")  # type: ignore[attr-defined]
     members = {
         m.public_id: m
@@ -145,119 +161,160 @@ def award_many(request: HttpRequest, slug: str, body: BulkIn, key: str | None = 
     awards = [(members[pid], amount) for pid, amount in body.awards if pid in members]
     if len(awards) != len(body.awards):
         raise Http404
-    results = bulk_award(
-        programme=scope.programme,
-        awards=awards,
-        reason=body.reason,
-        actor=request.auth,
-        idempotency_key=key,
-    )  # type: ignore[attr-defined]
-    return Status(
-        201, [_award_out(scope.programme, m, r) for (m, _), r in zip(awards, results, strict=True)]
-    )
+
+    def perform() -> tuple[int, Any]:
+        results = services.bulk_award(
+            programme=scope.programme,
+            awards=awards,
+            reason=body.reason,
+            actor=request.auth,  # type: ignore[attr-defined]
+        )
+        pairs = zip(awards, results, strict=True)
+        return 201, [_award_out(scope.programme, m, r) for (m, _), r in pairs]
+
+    return _once(request, response, scope, key, body, perform)
 
 
 @router.post("/programmes/{slug}/holds", response={201: HoldOut})
-def hold(request: HttpRequest, slug: str, body: HoldIn, key: str | None = Key):
+def hold(
+    request: HttpRequest, response: HttpResponse, slug: str, body: HoldIn, key: Key = None
+) -> Status[Any]:
     scope = access_programme(request.auth, slug, "handle_redemptions")  # type: ignore[attr-defined]
-    created = services.hold_points(
-        member=access_member(scope, body.member),
-        amount=body.amount,
-        reference=body.reference,
-        actor=request.auth,  # type: ignore[attr-defined]
-        idempotency_key=key,
-    )
-    return Status(201, created)
+    member = access_member(scope, body.member)
+
+    def perform() -> tuple[int, Any]:
+        created = services.hold_points(
+            member=member,
+            amount=body.amount,
+            reference=body.reference,
+            actor=request.auth,  # type: ignore[attr-defined]
+        )
+        out = HoldOut(
+            id=created.public_id,
+            amount=created.amount,
+            status=created.status,
+            reference=created.reference,
+        )
+        return 201, out.model_dump(mode="json")
+
+    return _once(request, response, scope, key, body, perform)
 
 
-@router.post("/programmes/{slug}/holds/{hold_id}/{action}", response=TransactionOut)
-def close_hold(request: HttpRequest, slug: str, hold_id: str, action: str) -> TransactionOut:
+@router.post("/programmes/{slug}/holds/{hold_id}/{action}", response={200: TransactionOut})
+def close_hold(
+    request: HttpRequest,
+    response: HttpResponse,
+    slug: str,
+    hold_id: str,
+    action: Literal["settle", "release"],
+    key: Key = None,
+) -> Status[Any]:
     scope = access_programme(request.auth, slug, "handle_redemptions")  # type: ignore[attr-defined]
-    found = Hold.objects.filter(
-        programme=scope.programme, public_id=hold_id, account__in=_wallets(scope)
-    ).first()
-    if found is None or action not in ("settle", "release"):
-        raise Http404
+    found = access_hold(scope, hold_id)
     close = services.settle_hold if action == "settle" else services.release_hold
-    return _tx(close(hold=found, actor=request.auth))  # type: ignore[attr-defined]
 
+    def perform() -> tuple[int, Any]:
+        return 200, _tx(close(hold=found, actor=request.auth))  # type: ignore[attr-defined]
 
-def _wallets(scope):  # type: ignore[no-untyped-def]
-    members = scope.members()
-    return Account.objects.filter(Q(member__in=members) | Q(household__members__in=members))
+    return _once(request, response, scope, key, None, perform)
 
 
 @router.post("/programmes/{slug}/me/donations", response={201: TransactionOut})
-def donate(request: HttpRequest, slug: str, body: AmountIn, key: str | None = Key):
+def donate(
+    request: HttpRequest, response: HttpResponse, slug: str, body: AmountIn, key: Key = None
+) -> Status[Any]:
     member = resident_member(request.auth, slug)  # type: ignore[attr-defined]
-    return Status(
-        201,
-        _tx(
-            services.donate_points(
-                member=member,
-                amount=body.amount,
-                actor=request.auth,  # type: ignore[attr-defined]
-                idempotency_key=key,
-            )
-        ),
+
+    def perform() -> tuple[int, Any]:
+        given = services.donate_points(
+            member=member,
+            amount=body.amount,
+            actor=request.auth,  # type: ignore[attr-defined]
+        )
+        return 201, _tx(given)
+
+    return respond_once(
+        request, response, programme=member.programme, key=key, payload=body, perform=perform
     )
 
 
 @router.post("/programmes/{slug}/approvals", response={201: ApprovalOut})
-def ask_approval(request: HttpRequest, slug: str, body: ApprovalIn):
+def ask_approval(
+    request: HttpRequest, response: HttpResponse, slug: str, body: ApprovalIn, key: Key = None
+) -> Status[Any]:
     scope = access_programme(request.auth, slug, "request_changes")  # type: ignore[attr-defined]
-    approval = services.request_approval(
-        kind=body.kind,
-        member=access_member(scope, body.member),
-        amount=body.amount,
-        reason=body.reason,
-        actor=request.auth,
-    )  # type: ignore[attr-defined]
-    return Status(201, _approval(approval))
+    member = access_member(scope, body.member)
+
+    def perform() -> tuple[int, Any]:
+        approval = services.request_approval(
+            kind=body.kind,
+            member=member,
+            amount=body.amount,
+            reason=body.reason,
+            actor=request.auth,  # type: ignore[attr-defined]
+        )
+        return 201, _approval(approval)
+
+    return _once(request, response, scope, key, body, perform)
 
 
-@router.post("/programmes/{slug}/approvals/{approval_id}/{decision}", response=ApprovalOut)
-def decide(request: HttpRequest, slug: str, approval_id: int, decision: str) -> ApprovalOut:
+@router.post("/programmes/{slug}/approvals/{approval_id}/{decision}", response={200: ApprovalOut})
+def decide(
+    request: HttpRequest,
+    response: HttpResponse,
+    slug: str,
+    approval_id: int,
+    decision: Literal["approve", "reject"],
+    key: Key = None,
+) -> Status[Any]:
     scope = access_programme(request.auth, slug, "review")  # type: ignore[attr-defined]
-    approval = Approval.objects.filter(
-        pk=approval_id, programme=scope.programme, member__in=scope.members()
-    ).first()
-    if approval is None or decision not in ("approve", "reject"):
-        raise Http404
-    if decision == "approve":
-        services.approve(approval=approval, actor=request.auth)  # type: ignore[attr-defined]
-    else:
-        services.reject(approval=approval, actor=request.auth)  # type: ignore[attr-defined]
-    approval.refresh_from_db()
-    return _approval(approval)
+    approval = access_approval(scope, approval_id)
+    carry_out = services.approve if decision == "approve" else services.reject
+
+    def perform() -> tuple[int, Any]:
+        carry_out(approval=approval, actor=request.auth)  # type: ignore[attr-defined]
+        approval.refresh_from_db()
+        return 200, _approval(approval)
+
+    return _once(request, response, scope, key, None, perform)
 
 
-def _approval(approval: Approval) -> ApprovalOut:
+def _approval(approval: Approval) -> dict[str, Any]:
     return ApprovalOut(
         id=approval.pk,
         kind=approval.kind,
         amount=approval.amount,
         status=approval.status,
         transaction=approval.transaction.public_id if approval.transaction else None,
-    )
+    ).model_dump(mode="json")
 
 
 @router.post("/programmes/{slug}/transactions/{public_id}/reverse", response={201: TransactionOut})
-def reverse(request: HttpRequest, slug: str, public_id: str, body: ReasonIn, key: str | None = Key):
+def reverse(
+    request: HttpRequest,
+    response: HttpResponse,
+    slug: str,
+    public_id: str,
+    body: ReasonIn,
+    key: Key = None,
+) -> Status[Any]:
     scope = access_programme(request.auth, slug, "reverse")  # type: ignore[attr-defined]
-    original = Transaction.objects.filter(programme=scope.programme, public_id=public_id).first()
-    if original is None:
-        raise Http404
-    return Status(
-        201,
-        _tx(
-            services.reverse_transaction(
-                original=original,
-                reason=body.reason,
-                actor=request.auth,  # type: ignore[attr-defined]
-                idempotency_key=key,
-            )
-        ),
+    original = access_transaction(scope, public_id)
+
+    def perform() -> tuple[int, Any]:
+        reversal = services.reverse_transaction(
+            original=original,
+            reason=body.reason,
+            actor=request.auth,  # type: ignore[attr-defined]
+        )
+        return 201, _tx(reversal)
+
+    return _once(request, response, scope, key, body, perform)
+
+
+def _once(request, response, scope, key, body, perform) -> Status[Any]:  # type: ignore[no-untyped-def]
+    return respond_once(
+        request, response, programme=scope.programme, key=key, payload=body, perform=perform
     )
 
 

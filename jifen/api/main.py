@@ -1,12 +1,10 @@
 """The JSON API at /api/v1/: one NinjaAPI, one router per domain, one error format."""
 
-from ninja import NinjaAPI
-
 from jifen.api import ledger, me, members, policy, programmes, transparency
 from jifen.api.auth import SessionAuth, TokenAuth
-from jifen.api.errors import install_error_handlers
+from jifen.api.errors import JifenAPI, install_error_handlers
 
-api = NinjaAPI(
+api = JifenAPI(
     title="Jifen API",
     version="1",
     urls_namespace="api",

@@ -4,13 +4,12 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints, model_validator
 
-from jifen.api.idempotency import respond_once
+from jifen.api.idempotency import IdempotencyKey, respond_once
 from jifen.api.pagination import decode_cursor, encode_cursor
 from jifen.lib.phones import mask_phone
 from jifen.programmes import errors, services
@@ -18,6 +17,7 @@ from jifen.programmes.access import StaffScope, access_community, access_member,
 from jifen.programmes.models import Community, Household, Member, MemberQuerySet, MemberStatus
 
 router = Router(tags=["members"])
+Key = Annotated[str | None, IdempotencyKey]
 
 Flag = Literal["elderly", "child", "new_resident"]
 FLAG_FIELDS: dict[str, str] = {
@@ -139,6 +139,7 @@ def create_member(
     response: HttpResponse,
     slug: str,
     payload: MemberIn,
+    key: Key = None,
 ) -> Status[Any]:
     """Add a member. Send an `Idempotency-Key` header to make retries safe."""
     scope = access_programme(request.auth, slug, "manage_members")  # type: ignore[attr-defined]
@@ -156,27 +157,35 @@ def create_member(
         return 201, member_json(member, scope)
 
     return respond_once(
-        request, response, programme=scope.programme, payload=payload, perform=perform
+        request, response, programme=scope.programme, key=key, payload=payload, perform=perform
     )
 
 
-@router.patch("/programmes/{slug}/members/{public_id}", response=MemberOut)
+@router.patch("/programmes/{slug}/members/{public_id}", response={200: MemberOut})
 def update_member(
     request: HttpRequest,
+    response: HttpResponse,
     slug: str,
     public_id: str,
     payload: MemberPatch,
-) -> dict[str, Any]:
+    key: Key = None,
+) -> Status[Any]:
+    """Change the fields sent. An `Idempotency-Key` header makes a retry answer as the first."""
     scope = access_programme(request.auth, slug, "manage_members")  # type: ignore[attr-defined]
     member = access_member(scope, public_id)
-    with transaction.atomic():
+
+    def perform() -> tuple[int, Any]:
         data = _changed(scope, _current(member), payload.model_dump(exclude_unset=True))
-        member = services.update_member(
+        changed = services.update_member(
             actor=request.auth,  # type: ignore[attr-defined]
             member=member,
             data=data,
         )
-    return member_json(member, scope)
+        return 200, member_json(changed, scope)
+
+    return respond_once(
+        request, response, programme=scope.programme, key=key, payload=payload, perform=perform
+    )
 
 
 def member_json(member: Member, scope: StaffScope) -> dict[str, Any]:

@@ -3,18 +3,20 @@ it; its administrators change it with PATCH (only the settings sent change)."""
 
 from dataclasses import asdict, replace
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool, StrictInt
 
+from jifen.api.idempotency import IdempotencyKey, respond_once
 from jifen.ledger import services
 from jifen.ledger.queries import policy_settings
 from jifen.ledger.services import Cap, PolicySettings, QuotaTier
 from jifen.programmes.access import access_programme
 
 router = Router(tags=["programmes"])
+Key = Annotated[str | None, IdempotencyKey]
 
 Scope = Literal["member", "household"]
 Period = Literal["day", "week", "month", "year"]
@@ -69,18 +71,28 @@ def read_policy(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 
 @router.patch("/programmes/{slug}/policy", response=PolicyOut)
-def change_policy(request: HttpRequest, slug: str, body: PolicyPatch) -> dict[str, Any]:
+def change_policy(
+    request: HttpRequest, response: HttpResponse, slug: str, body: PolicyPatch, key: Key = None
+) -> Status[Any]:
     scope = access_programme(request.auth, slug, "manage_programme")  # type: ignore[attr-defined]
+
+    def perform() -> tuple[int, Any]:
+        changed = services.update_policy(
+            actor=request.auth,  # type: ignore[attr-defined]
+            programme=scope.programme,
+            settings=_patched(policy_settings(scope.programme), body),
+        )
+        return 200, PolicyOut(**_out(changed)).model_dump(mode="json")
+
+    return respond_once(
+        request, response, programme=scope.programme, key=key, payload=body, perform=perform
+    )
+
+
+def _patched(settings: PolicySettings, body: PolicyPatch) -> PolicySettings:
     sent = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     if "caps" in sent:
         sent["caps"] = tuple(Cap(**cap) for cap in sent["caps"])
     if "quota_tiers" in sent:
         sent["quota_tiers"] = tuple(QuotaTier(**tier) for tier in sent["quota_tiers"])
-    settings = replace(policy_settings(scope.programme), **sent)
-    return _out(
-        services.update_policy(
-            actor=request.auth,  # type: ignore[attr-defined]
-            programme=scope.programme,
-            settings=settings,
-        )
-    )
+    return replace(settings, **sent)

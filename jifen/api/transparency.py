@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
 from ninja.streaming import JSONL
 
+from jifen.programmes.access import access_public_programme
 from jifen.programmes.models import Programme
 from jifen.transparency import queries, signing
 from jifen.transparency.models import TreeHead
@@ -74,10 +75,7 @@ class ConsistencyOut(Schema):
 
 
 def public_programme(slug: str) -> Programme:
-    programme = Programme.objects.filter(slug=slug, is_public=True).first()
-    if programme is None:
-        raise Http404
-    return programme
+    return access_public_programme(slug)
 
 
 @router.get("/programmes/{slug}/log/head", response=LatestOut)
@@ -96,7 +94,7 @@ def latest_head(request: HttpRequest, slug: str) -> LatestOut:
 
 @router.get("/programmes/{slug}/log/heads", response=list[HeadOut])
 def head_history(
-    request: HttpRequest, slug: str, before: int | None = None, limit: int = 50
+    request: HttpRequest, slug: str, before: int | None = None, limit: int = Query(50, ge=1)
 ) -> list[HeadOut]:
     """Signed heads, newest first; page with ?before=<serial of the last one seen>."""
     heads = queries.head_history(public_programme(slug), before=before, limit=min(limit, 500))

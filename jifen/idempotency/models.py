@@ -5,10 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyRecord(models.Model):
-    """The answer given to the first request that used `key` in a programme."""
+    """The answer given to the first request that used `key` in a programme (an API write),
+    or anywhere (a web form's one-time key, which is random and needs no programme)."""
 
     programme = models.ForeignKey(
-        "programmes.Programme", on_delete=models.CASCADE, related_name="+"
+        "programmes.Programme", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     key = models.CharField(_("idempotency key"), max_length=255)
     # sha256 of what was asked (operation, actor, parsed body): the same key with another
@@ -25,6 +26,11 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["programme", "key"], name="idempotency_key_unique_in_programme"
+            ),
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(programme__isnull=True),
+                name="idempotency_key_unique_without_programme",
             ),
         ]
 

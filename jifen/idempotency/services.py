@@ -51,14 +51,15 @@ def request_hash(operation: str, actor: Any, *parts: Any) -> str:
 
 def run_once(
     *,
-    programme: Programme,
+    programme: Programme | None,
     key: str,
     request_hash: str,
     perform: Callable[[], tuple[int, Any]],
 ) -> Outcome:
     """Call `perform` (returning status and a JSON-able body) unless `key` was used before in
-    the programme; then return the stored answer. Raises InvalidIdempotencyKey, and
-    IdempotencyConflict when the key was used for a different request. A refusal raised by
+    the programme (None: a key of no programme, as a web form's); then return the stored
+    answer. Raises InvalidIdempotencyKey, and IdempotencyConflict when the key was used for a
+    different request. A refusal raised by
     `perform` rolls everything back, the key included, so a corrected retry may reuse it."""
     if not 0 < len(key) <= MAX_KEY_LENGTH:
         raise InvalidIdempotencyKey()
@@ -83,7 +84,7 @@ def run_once(
     return Outcome(status=status, body=body, replayed=False)
 
 
-def _stored(programme: Programme, key: str, request_hash: str) -> Outcome | None:
+def _stored(programme: Programme | None, key: str, request_hash: str) -> Outcome | None:
     record = IdempotencyRecord.objects.filter(programme=programme, key=key).first()
     if record is None:
         return None

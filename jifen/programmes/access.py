@@ -1,19 +1,47 @@
-"""Who may see what. Every lookup of a programme-owned object goes through one of these;
-a forbidden object and a missing one both raise Http404, so existence never leaks."""
+"""Who may see what. Every lookup of a programme-owned object goes through an `access_*`
+helper; a forbidden object and a missing one both raise Http404, so existence never leaks.
 
+The pattern, for every kind of object a programme owns:
+
+1. The view or endpoint first asks for the programme and a capability:
+   `scope = access_programme(user, slug, "review")` (a resident: `resident_member`).
+2. It then looks the object up only through `access_<thing>(scope, id)`, never with its own
+   `Model.objects.filter(...)`. The helper narrows the rows twice, with `in_scope`: to the
+   scope's programme, and, for staff limited to some communities, to rows whose community
+   (reached through the member, the household or the wallet's owner) is one of theirs.
+3. `found(rows, **lookup)` returns the one row or raises Http404.
+
+An app whose objects belong to members keeps its helpers beside its models, built on these
+two functions, because dependencies point inward (web, api → ledger → programmes):
+`jifen/ledger/access.py` has `access_transaction`, `access_hold` and `access_approval`;
+claims, activities and redemptions get `access_claim` … in their own app the same way:
+
+    def access_claim(scope: StaffScope, public_id: str) -> Claim:
+        return found(in_scope(scope, Claim.objects, "member__community"), public_id=public_id)
+
+A route's access is proven by jifen/web/tests/test_route_access.py, which calls every API
+operation and web URL as staff of another community and of another programme.
+"""
+
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from jifen.programmes.models import (
     Community,
     Household,
+    Invitation,
     Member,
     MemberQuerySet,
     Programme,
     Role,
     RoleKind,
 )
+
+M = TypeVar("M", bound=Model)
 
 STAFF_ROLES = frozenset(
     {RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER, RoleKind.CASHIER, RoleKind.AUDITOR}
@@ -36,6 +64,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER, RoleKind.AUDITOR, RoleKind.CASHIER}
     ),
 }
+# Capabilities over the whole programme: its settings, communities and roles, and the audit
+# log (which names every community's residents). Staff limited to some communities never
+# have them, or a village's administrator could make themselves the county's.
+PROGRAMME_WIDE = frozenset({"manage_programme", "view_audit"})
 
 
 @dataclass(frozen=True)
@@ -49,6 +81,8 @@ class StaffScope:
     community_ids: frozenset[int] | None
 
     def can(self, capability: str) -> bool:
+        if capability in PROGRAMME_WIDE and self.community_ids is not None:
+            return False
         return bool(self.roles & CAPABILITIES[capability])
 
     def members(self) -> MemberQuerySet:
@@ -93,27 +127,57 @@ def access_programme(user, slug: str, capability: str) -> StaffScope:  # type: i
     return scope
 
 
-def access_member(scope: StaffScope, public_id: str) -> Member:
-    member = (
-        scope.members().select_related("community", "household").filter(public_id=public_id).first()
-    )
-    if member is None:
+def in_scope(scope: StaffScope, rows: QuerySet[M], *communities: str) -> QuerySet[M]:
+    """`rows` of the scope's programme; for staff limited to some communities, only those
+    whose community, reached through one of the paths in `communities` (e.g.
+    "member__community"; several paths are alternatives), is one of theirs. A row reached
+    by none of the paths (a system account's transaction) is then left out."""
+    rows = rows.filter(programme=scope.programme)
+    if scope.community_ids is None:
+        return rows
+    return rows.filter(_any_of(communities, scope.community_ids))
+
+
+def _any_of(paths: Sequence[str], community_ids: frozenset[int]) -> Q:
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{path}__in": community_ids})
+    return condition
+
+
+def found(rows: QuerySet[M], **lookup: object) -> M:
+    """The one row of `rows` matching `lookup`, else Http404 (missing and forbidden alike)."""
+    row = rows.filter(**lookup).first()
+    if row is None:
         raise Http404
-    return member
+    return row
+
+
+def access_member(scope: StaffScope, public_id: str) -> Member:
+    return found(scope.members().select_related("community", "household"), public_id=public_id)
 
 
 def access_household(scope: StaffScope, public_id: str) -> Household:
-    household = scope.households().filter(public_id=public_id).first()
-    if household is None:
-        raise Http404
-    return household
+    return found(scope.households(), public_id=public_id)
 
 
 def access_community(scope: StaffScope, community_id: int) -> Community:
-    community = scope.communities().filter(id=community_id).first()
-    if community is None:
-        raise Http404
-    return community
+    return found(scope.communities(), id=community_id)
+
+
+def access_invitation(scope: StaffScope, invitation_id: int) -> Invitation:
+    return found(in_scope(scope, Invitation.objects.all(), "member__community"), pk=invitation_id)
+
+
+def access_role(scope: StaffScope, role_id: int) -> Role:
+    """A staff role of the programme (managing roles is for programme-wide staff only)."""
+    staff = Role.objects.filter(programme=scope.programme).exclude(kind=RoleKind.RESIDENT)
+    return found(staff, pk=role_id)
+
+
+def access_public_programme(slug: str) -> Programme:
+    """A programme that publishes its pages (landing, transparency, log); else 404."""
+    return found(Programme.objects.all(), slug=slug, is_public=True)
 
 
 def resident_member(user, slug: str) -> Member:  # type: ignore[no-untyped-def]

@@ -4,14 +4,19 @@ import io
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from jifen.lib.errors import DomainError
-from jifen.programmes.access import StaffScope, access_member, access_programme
+from jifen.programmes.access import (
+    StaffScope,
+    access_household,
+    access_member,
+    access_programme,
+)
 from jifen.programmes.cards import (
     MAX_CARDS_PER_PDF,
     CardSelection,
@@ -49,10 +54,10 @@ class CardFilterForm(forms.Form):
         public_id = self.cleaned_data["household"]
         if not public_id:
             return None
-        household: Household | None = self.scope.households().filter(public_id=public_id).first()
-        if household is None:  # also for another programme's or community's household
-            raise ValidationError(_("This household was not found."))
-        return household
+        try:
+            return access_household(self.scope, public_id)
+        except Http404:  # also for another programme's or community's household
+            raise ValidationError(_("This household was not found.")) from None
 
     def selection(self) -> CardSelection:
         data = self.cleaned_data

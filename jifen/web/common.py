@@ -1,21 +1,106 @@
 """Small helpers shared by the views: rendering console pages, showing refusals, one-time
-links."""
+links, and making a resent form write once."""
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import segno
 from django.contrib import messages
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 
+from jifen.idempotency.services import (
+    IdempotencyConflict,
+    InvalidIdempotencyKey,
+    request_hash,
+    run_once,
+)
 from jifen.lib.errors import DomainError
 from jifen.programmes.access import CAPABILITIES, StaffScope
 from jifen.programmes.models import Programme
 
 ACTING_FOR_SESSION_KEY = "jifen_acting_for"
+FORM_KEY = "form_key"
+# Fields that differ between two sendings of one form without changing what it asks.
+UNASKED = {"csrfmiddlewaretoken", FORM_KEY}
+SENT_ALREADY = _("This form was sent already; what it asked for is done.")
+
+View = Callable[..., HttpResponse]
+
+
+class _NotDone(Exception):
+    """The view refused (a 4xx page): nothing it did is kept, not even the key."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+
+def once_per_form(view: View) -> View:
+    """A POST carrying a one-time `{% form_key %}` runs the view at most once: a resent form
+    (a double click, a reload, a retry on a poor connection) writes nothing and gets the
+    first answer. A redirect is answered again; a page shown once (a one-time link) is not
+    shown twice: the resent form is sent back to that page with a message. A refusal (4xx)
+    is not kept, so the corrected form may be sent with the same key. A POST without a key,
+    and every GET, runs the view as it is."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        key = request.POST.get(FORM_KEY) if request.method == "POST" else None
+        if not key:
+            return view(request, *args, **kwargs)
+        first: list[HttpResponse] = []
+
+        def perform() -> tuple[int, Any]:
+            first.append(view(request, *args, **kwargs))
+            return _kept(request, first[0])
+
+        try:
+            outcome = run_once(
+                programme=None,
+                key=f"form:{key}",
+                request_hash=_fingerprint(request),
+                perform=perform,
+            )
+        except _NotDone as refused:
+            return refused.response
+        except (IdempotencyConflict, InvalidIdempotencyKey) as error:  # the key was reused
+            show_refusal(request, error)
+            return redirect(_back(request))
+        if first:
+            return first[0]
+        if outcome.body.get("shown_once"):
+            messages.info(request, SENT_ALREADY)
+        return HttpResponseRedirect(outcome.body["location"])
+
+    return wrapper
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    fields = {name: request.POST.getlist(name) for name in request.POST if name not in UNASKED}
+    return request_hash(f"form {request.path}", request.user, fields)
+
+
+def _kept(request: HttpRequest, response: HttpResponse) -> tuple[int, Any]:
+    """What a replay answers: the same redirect, or (for a page shown once) the form's page."""
+    if response.status_code >= 400:
+        raise _NotDone(response)
+    if isinstance(response, HttpResponseRedirect):
+        return response.status_code, {"location": response["Location"]}
+    return 303, {"location": request.path, "shown_once": True}
+
+
+def _back(request: HttpRequest) -> str:
+    """The page the form was on, when it is one of ours; else the front page."""
+    referer = request.headers.get("Referer", "")
+    if url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
+        return referer
+    return "/"
 
 
 def show_refusal(request: HttpRequest, error: DomainError) -> None:

@@ -1,8 +1,6 @@
 """Console: a resident's points (award, request an adjustment, reverse) and the approvals
 that reviewers decide."""
 
-import secrets
-
 from django import forms
 from django.contrib import messages
 from django.core.validators import MaxValueValidator
@@ -13,11 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from jifen.ledger import services
-from jifen.ledger.models import Approval, ApprovalStatus, Transaction
+from jifen.ledger.access import access_approval, access_transaction, approvals_in_scope
+from jifen.ledger.models import ApprovalStatus
 from jifen.ledger.queries import award_ceiling, award_message, points_page
 from jifen.lib.errors import DomainError
 from jifen.programmes.access import access_member, access_programme
-from jifen.web.common import render_console, show_form_errors, show_refusal
+from jifen.web.common import once_per_form, render_console, show_form_errors, show_refusal
 
 
 class AwardForm(forms.Form):
@@ -60,13 +59,12 @@ def member_points(request: HttpRequest, slug: str, public_id: str) -> HttpRespon
             "award_form": AwardForm(ceiling=award_ceiling(scope.programme)),
             "adjust_form": AdjustmentForm(),
             "reverse_form": ReverseForm(),
-            # One key per rendered form: a double-clicked or resent award is paid once.
-            "nonce": secrets.token_urlsafe(16),
         },
     )
 
 
 @require_POST
+@once_per_form
 def award(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "award_points")
     member = access_member(scope, public_id)
@@ -76,7 +74,6 @@ def award(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
             result = services.award_points(
                 member=member,
                 actor=request.user,
-                idempotency_key=request.POST.get("nonce") or None,
                 **form.cleaned_data,
             )
             messages.success(request, award_message(scope.programme, result))
@@ -88,6 +85,7 @@ def award(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
 
 
 @require_POST
+@once_per_form
 def request_adjustment(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "request_changes")
     form = AdjustmentForm(request.POST)
@@ -108,15 +106,14 @@ def request_adjustment(request: HttpRequest, slug: str, public_id: str) -> HttpR
 
 
 @require_POST
+@once_per_form
 def reverse(request: HttpRequest, slug: str, public_id: str, transaction_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "reverse")
     member = access_member(scope, public_id)
-    original = Transaction.objects.filter(
-        programme=scope.programme, member=member, public_id=transaction_id
-    ).first()
-    form = ReverseForm(request.POST)
-    if original is None:
+    original = access_transaction(scope, transaction_id)
+    if original.member_id != member.pk:  # the page of one resident reverses only theirs
         raise Http404
+    form = ReverseForm(request.POST)
     if form.is_valid():
         try:
             services.reverse_transaction(
@@ -132,20 +129,19 @@ def reverse(request: HttpRequest, slug: str, public_id: str, transaction_id: str
 
 def approvals(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "review")
-    pending = Approval.objects.filter(
-        programme=scope.programme, status=ApprovalStatus.PENDING, member__in=scope.members()
-    ).select_related("member", "requested_by")[:200]
+    pending = (
+        approvals_in_scope(scope)
+        .filter(status=ApprovalStatus.PENDING)
+        .select_related("member", "requested_by")[:200]
+    )
     return render_console(request, scope, "web/console/approvals.html", {"pending": pending})
 
 
 @require_POST
+@once_per_form
 def decide(request: HttpRequest, slug: str, approval_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "review")
-    approval = Approval.objects.filter(
-        pk=approval_id, programme=scope.programme, member__in=scope.members()
-    ).first()
-    if approval is None:
-        raise Http404
+    approval = access_approval(scope, approval_id)
     try:
         if request.POST.get("decision") == "approve":
             services.approve(approval=approval, actor=request.user)

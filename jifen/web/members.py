@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -21,12 +21,14 @@ from jifen.programmes import queries, services
 from jifen.programmes.access import (
     StaffScope,
     access_household,
+    access_invitation,
     access_member,
     access_programme,
 )
-from jifen.programmes.models import Household, Invitation, Member, MemberStatus
+from jifen.programmes.models import Household, Member, MemberStatus
 from jifen.web.common import (
     ACTING_FOR_SESSION_KEY,
+    once_per_form,
     one_time_link,
     render_console,
     show_refusal,
@@ -97,6 +99,7 @@ def resident_detail(request: HttpRequest, slug: str, public_id: str) -> HttpResp
 
 
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def resident_new(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     initial = _initial_household(scope, request.GET.get("household", ""))
@@ -104,6 +107,7 @@ def resident_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def resident_edit(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     member = access_member(scope, public_id)
@@ -112,8 +116,11 @@ def resident_edit(request: HttpRequest, slug: str, public_id: str) -> HttpRespon
 
 def _initial_household(scope: StaffScope, public_id: str) -> dict[str, Any]:
     """“Add a resident to this household” arrives with the household already chosen."""
-    household = scope.households().filter(public_id=public_id).first() if public_id else None
-    return {"household": public_id, "community": household.community_id} if household else {}
+    try:
+        household = access_household(scope, public_id)
+    except Http404:
+        return {}
+    return {"household": public_id, "community": household.community_id}
 
 
 def _member_form(
@@ -208,16 +215,17 @@ def invitation_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
+@once_per_form
 def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
-    invitation = Invitation.objects.filter(pk=invitation_id, member__in=scope.members()).first()
-    if invitation is not None:
-        services.revoke_invitation(actor=request.user, invitation=invitation)
-        messages.success(request, _("The invitation link no longer works."))
+    invitation = access_invitation(scope, invitation_id)
+    services.revoke_invitation(actor=request.user, invitation=invitation)
+    messages.success(request, _("The invitation link no longer works."))
     return redirect("console-invitations", slug)
 
 
 @require_POST
+@once_per_form
 def revoke_card(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     services.revoke_card(actor=request.user, member=access_member(scope, public_id))
@@ -229,6 +237,7 @@ def revoke_card(request: HttpRequest, slug: str, public_id: str) -> HttpResponse
 
 
 @require_POST
+@once_per_form
 def act_for(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     member = access_member(scope, public_id)
@@ -293,6 +302,7 @@ def household_detail(request: HttpRequest, slug: str, public_id: str) -> HttpRes
 
 
 @require_POST
+@once_per_form
 def set_household_head(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     household = access_household(scope, public_id)

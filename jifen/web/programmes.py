@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jifen.audit.queries import PAGE, audit_page
 from jifen.lib.errors import DomainError
 from jifen.programmes import services
-from jifen.programmes.access import StaffScope, access_community, access_programme
+from jifen.programmes.access import StaffScope, access_community, access_programme, access_role
 from jifen.programmes.models import Role, RoleOffer
 from jifen.programmes.queries import (
     communities_with_counts,
@@ -20,7 +20,7 @@ from jifen.programmes.queries import (
     pending_role_offers,
     staff_roles,
 )
-from jifen.web.common import one_time_link, render_console, show_refusal
+from jifen.web.common import once_per_form, one_time_link, render_console, show_refusal
 from jifen.web.forms import CommunityForm, ProgrammeForm, RoleForm
 
 
@@ -33,6 +33,7 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def programme_settings(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
     programme = scope.programme
@@ -58,6 +59,7 @@ def programme_settings(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def communities(request: HttpRequest, slug: str, community_id: int | None = None) -> HttpResponse:
     # Everyone in the console sees the list; only administrators add or edit.
     needs = "manage_programme" if request.method == "POST" or community_id else "view_console"
@@ -90,6 +92,7 @@ def communities(request: HttpRequest, slug: str, community_id: int | None = None
 
 @never_cache  # the answer to an offer holds its one-time link: no cache may keep it
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def roles(request: HttpRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
     form = RoleForm(request.POST or None, communities=list(scope.communities()))
@@ -158,9 +161,10 @@ def _int(post: QueryDict) -> int:
 
 
 @require_POST
+@once_per_form
 def revoke_role(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
-    role = get_object_or_404(staff_roles(scope.programme), pk=role_id)
+    role = access_role(scope, role_id)
     try:
         services.revoke_role(actor=request.user, role=role)
         messages.success(request, _("The role was taken away."))

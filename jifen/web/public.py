@@ -2,10 +2,11 @@
 They show names, descriptions and counts only: never a resident's name or phone."""
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
+from jifen.programmes.access import access_public_programme
 from jifen.programmes.models import Community, MemberStatus, Programme
 from jifen.programmes.queries import programmes_of
 
@@ -27,9 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def landing(request: HttpRequest, slug: str) -> HttpResponse:
     """A public programme's page: what it is, its communities and how many take part."""
-    programme = Programme.objects.filter(slug=slug, is_public=True).first()
-    if programme is None:
-        raise Http404
+    programme = access_public_programme(slug)
     communities = _communities_with_counts(programme)
     entry = _entry_for(request, programme)
     return render(

@@ -3,18 +3,17 @@ checks one entry's inclusion proof. Nothing personal is shown."""
 
 import base64
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
+from jifen.programmes.access import access_public_programme
 from jifen.programmes.models import Programme
 from jifen.transparency import merkle, queries, signing
 
 
 def transparency(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = Programme.objects.filter(slug=slug, is_public=True).first()
-    if programme is None:
-        raise Http404
+    programme = access_public_programme(slug)
     head = queries.latest_head(programme)
     entry = request.GET.get("entry", "").strip()[:40]
     return render(

@@ -22,3 +22,48 @@ def test_the_docs_page_loads_only_local_files(client):
 def test_the_docs_static_files_are_served(client):
     response = client.get("/static/ninja/swagger-ui-bundle.js")
     assert response.status_code == 200
+
+
+def _operations(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield schema, path, method, operation
+
+
+def test_every_operation_declares_its_refusals_with_the_one_error_schema(client):
+    ref = {"$ref": "#/components/schemas/ErrorOut"}
+    for _, path, method, operation in _operations(client):
+        declared = operation["responses"]
+        expected = (
+            {"404", "422"} if "{" in path else {"422"} if operation.get("parameters") else set()
+        )
+        if operation.get("security"):
+            expected |= {"401"} | ({"403", "409"} if method != "get" else set())
+        if "requestBody" in operation:
+            expected |= {"400", "409"}
+        assert expected <= set(declared), (method, path)
+        for status in expected:
+            assert declared[status]["content"]["application/json"]["schema"] == ref
+
+
+def test_the_error_schema_holds_what_refusals_carry(client, api_as, admin, programme):
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["ErrorOut"]
+    url = f"/programmes/{programme.slug}/awards"
+    refusals = [
+        api_as(None).get("/me"),
+        api_as(admin).get("/programmes/nowhere"),
+        api_as(admin).post(url, {"member": "x", "amount": "lots", "reason": ""}),
+        _signed_in(client, admin).post(
+            f"/api/v1{url}", data="{not json", content_type="application/json"
+        ),
+    ]
+    for response in refusals:
+        body = response.json()
+        assert set(schema["required"]) <= set(body) <= set(schema["properties"]), body
+    assert [r.status_code for r in refusals] == [401, 404, 422, 400]
+
+
+def _signed_in(client, user):
+    client.force_login(user)
+    return client

@@ -172,3 +172,30 @@ def test_no_points_endpoint_answers_staff_of_another_programme(api_as, other_adm
         response = api.post(path, body) if method == "post" else api.get(path)
         assert (response.status_code, response.json()["code"]) == (404, "not_found"), path
     assert (Transaction.objects.count(), Hold.objects.filter(status="open").count()) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/approvals", {"kind": "adjust", "amount": -(2**63), "reason": "x"}),
+        ("/approvals", {"kind": "adjust", "amount": 2**63, "reason": "x"}),
+        ("/approvals", {"kind": "grant", "amount": 2**63, "reason": "x"}),
+        ("/holds", {"amount": 2**63, "reference": "r"}),
+        ("/me/donations", {"amount": 2**63}),
+        ("/awards/bulk", {"reason": "x", "awards": [["m", 2**63]]}),
+    ],
+)
+def test_amounts_beyond_what_the_database_holds_are_invalid_input(
+    api_as, admin, resident, member, programme, path, body
+):
+    caller = resident if path.startswith("/me/") else admin
+    response = api_as(caller).post(
+        f"/programmes/{programme.slug}{path}", {"member": member.public_id, **body}
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_input")
+    assert Transaction.objects.count() == 0
+
+
+def test_a_negative_page_size_of_the_head_history_is_invalid_input(api_as, programme):
+    response = api_as(None).get(f"/programmes/{programme.slug}/log/heads", {"limit": -5})
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_input")

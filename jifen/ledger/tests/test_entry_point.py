@@ -1,12 +1,13 @@
-"""Points change through one public module: other apps call jifen.ledger.services and read
-through queries, models and errors; none reaches into the ledger's private modules."""
+"""Points change through one public module: other apps call jifen.ledger.services, read
+through queries, models and errors, and look ledger objects up through access; none reaches
+into the ledger's private modules."""
 
 import ast
 from pathlib import Path
 
 import jifen
 
-PUBLIC = {"services", "queries", "models", "errors"}
+PUBLIC = {"services", "queries", "models", "errors", "access"}
 ROOT = Path(jifen.__file__).parent
 
 

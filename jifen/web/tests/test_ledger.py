@@ -55,10 +55,10 @@ def test_the_resident_history_costs_a_fixed_number_of_queries(
 def test_an_organizer_awards_and_sees_the_feedback(client, programme, member):
     client.force_login(make_staff(programme=programme, kind=RoleKind.ORGANIZER))
     url = reverse("console-award", args=[programme.slug, member.public_id])
-    response = client.post(url, {"amount": 5, "reason": "巡逻", "nonce": "n1"}, follow=True)
+    response = client.post(url, {"amount": 5, "reason": "巡逻", "form_key": "n1"}, follow=True)
     assert summary_of(member).balance == 5
     assert "5" in response.content.decode()
-    client.post(url, {"amount": 5, "reason": "巡逻", "nonce": "n1"})  # resent form
+    client.post(url, {"amount": 5, "reason": "巡逻", "form_key": "n1"})  # resent form
     assert summary_of(member).balance == 5
 
 

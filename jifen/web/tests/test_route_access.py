@@ -1,0 +1,590 @@
+"""Every route, web and API, answers only those it should. The routes come from the URL
+resolver and from the API's own OpenAPI description, never from a hand-written list; each is
+called as every role limited to another community of the same programme, as every role of
+another programme, as residents of both and signed out, with the objects of community A of
+programme P1 in its path and body. Object routes must refuse them all (404, or 401/403/405,
+or a redirect to a login page); other routes may answer those entitled to it, but no answer
+may show A's residents, and no call may change A's data (P1's data, for outsiders).
+
+To add a route: give it an entry in ROUTES (who may get an answer) and, if it takes a path
+parameter or body field with a new name, an entry in PARAMS (or LITERALS) or BODY. A route
+missing from ROUTES, or a name missing from those tables, fails the test that names it.
+"""
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db.models import Q
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern
+
+from jifen.accounts.models import PersonalToken
+from jifen.accounts.services import create_personal_token
+from jifen.api.main import api
+from jifen.audit.models import AuditEntry
+from jifen.idempotency.models import IdempotencyRecord
+from jifen.ledger.models import (
+    Account,
+    Approval,
+    Counter,
+    Hold,
+    LedgerPolicy,
+    Posting,
+    Transaction,
+)
+from jifen.ledger.services import award_points, hold_points, request_approval
+from jifen.programmes.models import (
+    Community,
+    Household,
+    Invitation,
+    Member,
+    Programme,
+    Role,
+    RoleKind,
+    RoleOffer,
+)
+from jifen.programmes.services import create_invitation
+from jifen.programmes.staff import offer_role
+from jifen.testing import (
+    make_community,
+    make_household,
+    make_member,
+    make_programme,
+    make_resident_user,
+    make_staff,
+    make_user,
+)
+from jifen.transparency.sequencer import seal_all
+
+STAFF_KINDS = [RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER, RoleKind.CASHIER]
+STAFF_KINDS.append(RoleKind.AUDITOR)
+
+# Who, among the callers, may get an answer (still showing nothing of A's and writing
+# nothing of A's). Whatever the entry says, a route whose path names one of A's objects
+# must refuse everybody, and a slug route of a public page answers nobody, since P1 does
+# not publish its pages.
+ANYONE = "anyone"  # signed in or not
+SIGNED_IN = "signed-in"  # the caller's own account
+MEMBERS = "members"  # P1's staff of community B and P1's resident of community B
+STAFF = "staff"  # P1's staff of community B
+RESIDENT = "resident"  # P1's resident of community B
+NOBODY = "nobody"  # the platform's operators only
+
+
+@dataclass(frozen=True)
+class Access:
+    who: str
+    # Path parameters whose name alone says too little: parameter → PARAMS key.
+    params: dict[str, str] = field(default_factory=dict)
+
+
+HOUSEHOLD = {"public_id": "household"}
+ROUTES: dict[str, Access] = {
+    # Web pages, by URL name.
+    "home": Access(ANYONE),
+    "login": Access(ANYONE),
+    "logout": Access(ANYONE),
+    "invitation": Access(ANYONE),
+    "set_language": Access(ANYONE),
+    "landing": Access(ANYONE),
+    "transparency": Access(ANYONE),
+    "api:api-root": Access(ANYONE),
+    "api:openapi-json": Access(ANYONE),
+    "api:openapi-view": Access(ANYONE),
+    "admin:login": Access(ANYONE),
+    "admin:logout": Access(ANYONE),
+    "api_tokens": Access(SIGNED_IN),
+    "api_token_revoke": Access(SIGNED_IN),
+    "resident-home": Access(RESIDENT),
+    "resident-points": Access(RESIDENT),
+    "console": Access(STAFF),
+    "console-settings": Access(STAFF),
+    "console-communities": Access(STAFF),
+    "console-community": Access(STAFF),
+    "console-roles": Access(STAFF),
+    "console-role-revoke": Access(STAFF),
+    "console-audit": Access(STAFF),
+    "console-residents": Access(STAFF),
+    "console-resident-new": Access(STAFF),
+    "console-resident": Access(STAFF),
+    "console-resident-edit": Access(STAFF),
+    "console-invite": Access(STAFF),
+    "console-reset-access": Access(STAFF),
+    "console-revoke-card": Access(STAFF),
+    "console-act-for": Access(STAFF),
+    "console-act-stop": Access(STAFF),
+    "console-invitations": Access(STAFF),
+    "console-invitation-revoke": Access(STAFF),
+    "console-households": Access(STAFF),
+    "console-household": Access(STAFF, HOUSEHOLD),
+    "console-household-head": Access(STAFF, HOUSEHOLD),
+    "console-import": Access(STAFF),
+    "console-import-template": Access(STAFF),
+    "console-cards": Access(STAFF),
+    "console-cards-pdf": Access(STAFF),
+    "console-card": Access(STAFF),
+    "console-member-points": Access(STAFF),
+    "console-award": Access(STAFF),
+    "console-adjust": Access(STAFF),
+    "console-reverse": Access(STAFF),
+    "console-approvals": Access(STAFF),
+    "console-approval-decide": Access(STAFF),
+    "console-policy": Access(STAFF),
+    "console-role-offer-withdraw": Access(STAFF),
+    "role-offer": Access(ANYONE),
+    # API operations, by method and path.
+    "GET /api/v1/me": Access(SIGNED_IN),
+    "GET /api/v1/programmes/{slug}": Access(MEMBERS),
+    "GET /api/v1/programmes/{slug}/members": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/members": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/members/{public_id}": Access(STAFF),
+    "PATCH /api/v1/programmes/{slug}/members/{public_id}": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/members/{public_id}/points": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/awards": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/awards/bulk": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/holds": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/holds/{hold_id}/{action}": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/approvals": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/approvals/{approval_id}/{decision}": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/transactions/{public_id}/reverse": Access(
+        STAFF, {"public_id": "transaction"}
+    ),
+    "GET /api/v1/programmes/{slug}/me/points": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/donations": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/log/head": Access(ANYONE),
+    "GET /api/v1/programmes/{slug}/log/heads": Access(ANYONE),
+    "GET /api/v1/programmes/{slug}/log/inclusion/{transaction}": Access(ANYONE),
+    "GET /api/v1/programmes/{slug}/log/consistency": Access(ANYONE),
+    "GET /api/v1/programmes/{slug}/log/witness": Access(ANYONE),
+    "GET /api/v1/programmes/{slug}/policy": Access(STAFF),
+    "PATCH /api/v1/programmes/{slug}/policy": Access(STAFF),
+}
+# Every other page of the Django admin (for the platform's operators) answers nobody here.
+OPERATOR_NAMESPACE = "admin:"
+
+# Path parameters that name one of A's objects: parameter → the object, from the world.
+PARAMS = {
+    "slug": "slug",
+    "public_id": "member",
+    "transaction_id": "transaction",
+    "transaction": "transaction",
+    "hold_id": "hold",
+    "approval_id": "approval",
+    "role_id": "role",
+    "invitation_id": "invitation",
+    "community_id": "community",
+    "pk": "token",
+}
+# Path parameters that name no object of A's.
+LITERALS = {
+    "fmt": "csv",
+    "action": "settle",
+    "decision": "approve",
+    # An invitation's token is itself the right to open it; a wrong one must open nothing.
+    "token": "not-an-invitation-token",
+    "secret": "not-a-role-offer-secret",
+    "after": "0",
+    "app_label": "auth",
+    "object_id": "1",
+    "content_type_id": "1",
+    "url": "no-such-page/",
+    "first": "1",
+    "second": "2",
+}
+# API body fields: field → value, filled from the world where it names A's objects.
+BODY: dict[str, Any] = {
+    "member": "{member}",
+    "amount": 1,
+    "reason": "x",
+    "reference": "r",
+    "awards": [["{member}", 1]],
+    "kind": "adjust",
+    "display_name": "X",
+    "phone": "",
+    "community_id": "{community}",
+    "household": None,
+    "joined_on": "2026-01-01",
+    "birth_year": 1950,
+    "flags": [],
+    "interest_tags": [],
+    "status": "active",
+    # The points policy (PATCH …/policy): a setting every programme may have.
+    "caps": [{"scope": "member", "period": "day", "limit": 5}],
+    "when_capped": "refuse",
+    "quotas_enabled": True,
+    "quota_tiers": [{"population": None, "quota": 1}],
+    "expiry_mode": "never",
+    "rolling_months": 1,
+    "transfers_allowed": True,
+    "point_value": "9.99",
+}
+# What a web form is sent: every field name the console's forms use, pointing at A.
+FORM = {
+    "display_name": "X",
+    "name": "X",
+    "population": "1",
+    "login": "x",
+    "password": "x",
+    "kind": RoleKind.ADMIN,
+    "community": "{community}",
+    "household": "{household}",
+    "head": "{member}",
+    "amount": "1",
+    "reason": "x",
+    "decision": "approve",
+    "offer": "{offer}",
+}
+SECRETS = ("Alice Aardvark", "Abel Aardvark", "13800000001", "13800000002")
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # a URL name, or "METHOD /path" for an API operation
+    template: str  # the path with {name} for each parameter
+    methods: tuple[str, ...]
+    body: dict[str, Any] | None = None  # an API operation's JSON body (field → schema)
+    query: tuple[str, ...] = ()  # an API operation's required query parameters
+
+
+def _api_routes() -> list[Route]:
+    schema = api.get_openapi_schema()
+    routes = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            body = _body_schema(schema, operation)
+            query = tuple(
+                p["name"]
+                for p in operation.get("parameters", [])
+                if p["in"] == "query" and p.get("required")
+            )
+            routes.append(Route(f"{method.upper()} {path}", path, (method,), body, query))
+    return routes
+
+
+def _body_schema(schema: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any] | None:
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if content is None:
+        return None
+    ref = content["schema"]["$ref"].rsplit("/", 1)[1]
+    return schema["components"]["schemas"][ref]["properties"]
+
+
+def _web_routes() -> list[Route]:
+    api_paths = {r.template for r in _api_routes()}
+    routes = []
+    for name, template in _walk(get_resolver().url_patterns, "", "/"):
+        if template in api_paths:
+            continue  # an API operation: called with its own method and body below
+        routes.append(Route(name, template, ("get", "post")))
+    return routes
+
+
+def _walk(patterns: list[Any], namespace: str, prefix: str) -> Any:
+    for pattern in patterns:
+        piece = _template(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, inner, prefix + piece)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name or piece}", prefix + piece
+
+
+def _template(pattern: Any) -> str:
+    """A URL pattern as a path with {name} for each parameter."""
+    text = str(pattern)
+    if isinstance(pattern, RegexPattern):
+        return re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", text).lstrip("^").rstrip("$")
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", text)
+
+
+ALL_ROUTES = _api_routes() + _web_routes()
+
+
+def _access(route: Route) -> Access:
+    if route.key in ROUTES:
+        return ROUTES[route.key]
+    if route.key.startswith(OPERATOR_NAMESPACE):
+        return Access(NOBODY)
+    pytest.fail(
+        f"{route.key} ({route.template}) is not in the access matrix: add it to ROUTES in "
+        f"{__name__} with who may get an answer"
+    )
+
+
+# The world: P1 with communities A and B, and P2.
+
+
+@dataclass
+class World:
+    programme: Programme
+    community_a: Community
+    ids: dict[str, Any]  # PARAMS values: the objects of A
+    callers: dict[str, Any]  # name → user (None: signed out)
+    insiders: set[str]  # callers who belong to P1 (through community B)
+
+
+@pytest.fixture
+def world(db) -> World:
+    p1 = make_programme(slug="first", name="First", admin=None)
+    Programme.objects.filter(pk=p1.pk).update(is_public=False)
+    a, b = make_community(programme=p1, name="A"), make_community(programme=p1, name="B")
+    household = make_household(community=a)
+    alice = make_member(
+        community=a, name="Alice Aardvark", phone="13800000001", household=household
+    )
+    abel = make_member(community=a, name="Abel Aardvark", phone="13800000002", household=household)
+    make_resident_user(member=alice)
+    a_admin = make_staff(programme=p1, kind=RoleKind.ADMIN, community=a)
+    award_points(member=alice, amount=50, reason="seed")
+    hold = hold_points(member=alice, amount=5, reference="r")  # from the oldest points
+    award = award_points(member=alice, amount=20, reason="patrol")  # reversible: untouched
+    ids = {
+        "slug": p1.slug,
+        "member": alice.public_id,
+        "household": household.public_id,
+        "community": a.pk,
+        "transaction": award.transaction.public_id,
+        "hold": hold.public_id,
+        "approval": request_approval(
+            kind="adjust", member=alice, amount=3, reason="x", actor=a_admin
+        ).pk,
+        "invitation": create_invitation(actor=a_admin, member=abel)[0].pk,
+        "role": Role.objects.get(user=a_admin).pk,
+        "token": create_personal_token(user=a_admin, name="A's token")[0].pk,
+        "offer": offer_role(
+            actor=a_admin,
+            programme=p1,
+            user=make_user(username="offered"),
+            login="offered",
+            kind=RoleKind.CASHIER,
+            community=a,
+        )[0].pk,
+    }
+    callers, insiders = _callers(p1, b)
+    return World(p1, a, ids, callers, insiders)
+
+
+def _callers(p1: Programme, b: Community) -> tuple[dict[str, Any], set[str]]:
+    p2 = make_programme(slug="second", name="Second")
+    c2 = make_community(programme=p2, name="C")
+    callers: dict[str, Any] = {"signed out": None}
+    for kind in STAFF_KINDS:
+        callers[f"{kind} of community B"] = make_staff(programme=p1, kind=kind, community=b)
+        callers[f"{kind} of P2"] = make_staff(programme=p2, kind=kind)
+    callers["resident of community B"] = make_resident_user(member=make_member(community=b))
+    callers["resident of P2"] = make_resident_user(member=make_member(community=c2))
+    return callers, {name for name in callers if name.endswith("community B")}
+
+
+def _may_answer(access: Access, caller: str, world: World) -> bool:
+    return {
+        ANYONE: True,
+        SIGNED_IN: world.callers[caller] is not None,
+        MEMBERS: caller in world.insiders,
+        STAFF: caller in world.insiders and not caller.startswith("resident"),
+        RESIDENT: caller == "resident of community B",
+        NOBODY: False,
+    }[access.who]
+
+
+# Filling in a route.
+
+
+def _path_values(route: Route, access: Access, world: World) -> tuple[dict[str, str], bool]:
+    """The route's path parameters, and whether one of them names an object of A's."""
+    values, names_object = {}, False
+    for name in re.findall(r"{(\w+)}", route.template):
+        if name in access.params or name in PARAMS:
+            values[name] = str(world.ids[access.params.get(name) or PARAMS[name]])
+            names_object = names_object or name != "slug"
+        elif name in LITERALS:
+            values[name] = LITERALS[name]
+        else:
+            pytest.fail(f"{route.key}: add the path parameter {name!r} to PARAMS or LITERALS")
+    return values, names_object
+
+
+def _filled(value: Any, world: World) -> Any:
+    if isinstance(value, str) and value.startswith("{"):
+        return world.ids[value.strip("{}")]
+    if isinstance(value, list):
+        return [_filled(item, world) for item in value]
+    return value
+
+
+def _json_body(route: Route, world: World) -> dict[str, Any] | None:
+    if route.body is None:
+        return None
+    missing = set(route.body) - set(BODY)
+    if missing:
+        pytest.fail(f"{route.key}: add the body field(s) {sorted(missing)} to BODY")
+    return {name: _filled(BODY[name], world) for name in route.body}
+
+
+def _query(route: Route) -> str:
+    for name in route.query:
+        if name not in LITERALS:
+            pytest.fail(f"{route.key}: add the query parameter {name!r} to LITERALS")
+    return "?" + "&".join(f"{name}={LITERALS[name]}" for name in route.query) if route.query else ""
+
+
+# What a call may do.
+
+
+def refused(response: Any) -> bool:
+    """Not found, not allowed, not signed in, or sent to a page to sign in."""
+    if response.status_code in (401, 403, 404, 405):
+        return True
+    return response.status_code in (301, 302, 303) and "/login/" in response.get("Location", "")
+
+
+def shows_a_secret(response: Any) -> str | None:
+    text = b"".join(response) if response.streaming else response.content
+    page = text.decode(errors="replace")
+    return next((secret for secret in SECRETS if secret in page), None)
+
+
+def state(world: World, *, of_community_a: bool) -> list[Any]:
+    """Every row of P1 that a caller could change (only A's, for P1's own people of B)."""
+    p1, a = world.programme, world.community_a
+    mine = Q(community=a) if of_community_a else Q(community__programme=p1)
+    of_members = Q(member__community=a) if of_community_a else Q(programme=p1)
+    wallets = (
+        Q(account__member__community=a) | Q(account__household__community=a)
+        if of_community_a
+        else Q(account__programme=p1)
+    )
+    accounts = (
+        Q(member__community=a) | Q(household__community=a) if of_community_a else Q(programme=p1)
+    )
+    rows = [
+        Programme.objects.filter(pk=p1.pk),
+        Community.objects.filter(programme=p1),
+        Role.objects.filter(programme=p1),
+        RoleOffer.objects.filter(programme=p1),
+        LedgerPolicy.objects.filter(programme=p1),
+        Household.objects.filter(mine),
+        Member.objects.filter(mine),
+        Invitation.objects.filter(of_members),
+        Transaction.objects.filter(of_members),
+        Approval.objects.filter(of_members),
+        Posting.objects.filter(wallets),
+        Hold.objects.filter(wallets),
+        Account.objects.filter(accounts),
+        AuditEntry.objects.filter(_audit_of(world, of_community_a)),
+        IdempotencyRecord.objects.filter(programme=p1),
+        PersonalToken.objects.filter(pk=world.ids["token"]),
+    ]
+    if not of_community_a:
+        rows.append(Counter.objects.filter(programme=p1))
+    return [list(rows.order_by("pk").values()) for rows in rows]
+
+
+def _audit_of(world: World, of_community_a: bool) -> Q:
+    if not of_community_a:
+        return Q(programme=world.programme)
+    of_a = Member.objects.filter(community=world.community_a).values_list("pk", flat=True)
+    members = [str(pk) for pk in of_a]
+    return Q(programme=world.programme) & (
+        Q(target_type="programmes.member", target_id__in=members)
+        | Q(on_behalf_of__community=world.community_a)
+    )
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _call(route: Route, method: str, url: str, world: World, client: Client) -> Any:
+    if " /" in route.key:  # an API operation
+        body = _json_body(route, world)
+        if method == "get":
+            return client.get(url)
+        return getattr(client, method)(url, body or {}, content_type="application/json")
+    form = {name: _filled(value, world) for name, value in FORM.items()}
+    return getattr(client, method)(url, form) if method == "post" else client.get(url)
+
+
+# The tests.
+
+
+def test_the_sweep_sees_every_api_operation_and_every_page():
+    keys = {route.key for route in ALL_ROUTES}
+    assert len([r for r in ALL_ROUTES if r.key.startswith(("GET /", "POST /", "PATCH /"))]) >= 19
+    assert {
+        "POST /api/v1/programmes/{slug}/transactions/{public_id}/reverse",
+        "console-reverse",
+        "resident-points",
+        "api_token_revoke",
+        "admin:index",
+    } <= keys
+
+
+def test_every_entry_of_the_matrix_is_a_route_that_exists():
+    assert set(ROUTES) - {route.key for route in ALL_ROUTES} == set()
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES, ids=lambda route: route.key)
+def test_no_route_answers_or_writes_for_another_community_or_programme(world, route):
+    access = _access(route)
+    values, names_object = _path_values(route, access, world)
+    url = route.template.format(**values) + _query(route)
+    public_page = access.who == ANYONE and "slug" in values
+    seen: tuple[bool, list[Any]] | None = None
+    # Outsiders first, each compared with all of P1; then P1's own people of community B,
+    # who may change B's data, compared with A's.
+    for caller in sorted(world.callers, key=lambda name: name in world.insiders):
+        entitled = _may_answer(access, caller, world) and not names_object and not public_page
+        insider = caller in world.insiders
+        if seen is None or seen[0] != insider:
+            seen = (insider, state(world, of_community_a=insider))
+        client = _client(world.callers[caller])
+        answers = [_call(route, method, url, world, client) for method in route.methods]
+        statuses = [r.status_code for r in answers]
+        assert state(world, of_community_a=insider) == seen[1], f"{caller} changed data"
+        for response in answers:
+            assert response.status_code < 500, f"{caller}: {statuses}"
+            assert shows_a_secret(response) is None, f"{caller} was shown A's data"
+        if not entitled:
+            assert all(refused(r) for r in answers), f"{caller} got {statuses}"
+            assert set(statuses) != {405}, f"{caller} got {statuses}"
+
+
+@pytest.mark.parametrize(
+    "route",
+    [r for r in ALL_ROUTES if r.key in ROUTES and ROUTES[r.key].who in (STAFF, MEMBERS)],
+    ids=lambda route: route.key,
+)
+def test_the_matrix_points_at_real_objects_that_p1s_own_admin_reaches(world, route):
+    """Without this, a wrong filler would make every call a 404 and the sweep pass."""
+    access = ROUTES[route.key]
+    values, _ = _path_values(route, access, world)
+    admin = _client(make_staff(programme=world.programme, kind=RoleKind.ADMIN))
+    url = route.template.format(**values) + _query(route)
+    statuses = [_call(route, m, url, world, admin).status_code for m in route.methods]
+    assert any(status not in (404, 405) for status in statuses), statuses
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        r
+        for r in ALL_ROUTES
+        if r.key in ROUTES and ROUTES[r.key].who == ANYONE and "{slug}" in r.template
+    ],
+    ids=lambda route: route.key,
+)
+def test_a_public_programmes_pages_show_nothing_of_its_residents(world, route):
+    Programme.objects.filter(pk=world.programme.pk).update(is_public=True)
+    seal_all()
+    values, _ = _path_values(route, ROUTES[route.key], world)
+    url = route.template.format(**values) + _query(route)
+    response = _call(route, route.methods[0], url, world, Client())
+    assert response.status_code == 200
+    assert shows_a_secret(response) is None

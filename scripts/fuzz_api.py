@@ -1,0 +1,153 @@
+"""Fuzz the JSON API from its own OpenAPI description with schemathesis.
+
+Builds a fresh database with the demo programme in a temporary data directory, starts the
+server on a free local port, and runs schemathesis twice against /api/v1/openapi.json: with
+a personal token of the demo administrator, then of the demo resident. Fails (exit 1) on any
+server error or any status the schema does not declare. The seed is fixed, so a failure is
+found again by running the same command.
+
+    .venv/bin/python scripts/fuzz_api.py [--seed 2026] [--max-examples 40] [--max-time 90]
+        [--database-url postgres://postgres@127.0.0.1:5432/jifen_fuzz]   (an empty database)
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
+
+
+def main() -> int:
+    options = _arguments()
+    env = {**os.environ, "JIFEN_DATA_DIR": tempfile.mkdtemp(prefix="jifen-fuzz-")}
+    if options.database_url:
+        env["DATABASE_URL"] = options.database_url
+    _manage(env, "migrate", "--noinput", "-v", "0")
+    _manage(env, "demo", "-v", "0")
+    tokens, config = _tokens(env)
+    port = _free_port()
+    log = Path(env["JIFEN_DATA_DIR"]) / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [str(BIN / "jifen"), "run", "--port", str(port), "--threads", "4"],
+            env={**env, "JIFEN_LOG_LEVEL": "ERROR"},
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for(port)
+            failed = [who for who, key in tokens.items() if _run(who, port, key, config, options)]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    if failed:
+        print(f"== the server's log ({log}), last lines:\n" + _tail(log))
+    print(f"fuzz_api: {'failed as ' + ', '.join(failed) if failed else 'no failure'}")
+    return 1 if failed else 0
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--max-examples", type=int, default=40, help="cases per operation")
+    parser.add_argument("--max-time", type=int, default=90, help="seconds per caller")
+    parser.add_argument("--database-url", default="", help="an empty database (else SQLite)")
+    return parser.parse_args()
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    command = [sys.executable, "manage.py", *args]
+    return subprocess.run(
+        command, env=env, cwd=ROOT, check=True, capture_output=True
+    ).stdout.decode()
+
+
+TOKENS = """
+from jifen.accounts.models import User
+from jifen.accounts.services import create_personal_token
+from jifen.programmes.models import Member
+staff = User.objects.get(username="admin")
+resident = Member.objects.get(phone="13800138000").user
+for user in (staff, resident):
+    print(create_personal_token(user=user, name="fuzz")[1])
+print(",".join(Member.objects.order_by("pk").values_list("public_id", flat=True)[:20]))
+"""
+# What the fuzzer is told of the demo, so that it reaches past "not found": the programme's
+# slug always, and mostly real members, in paths and in bodies.
+CONFIG = """
+[dictionaries.members]
+values = [{members}]
+
+[parameters]
+"path.slug" = "xingfuli"
+"path.public_id" = {{ dictionary = "members", probability = 0.8 }}
+"body.member" = {{ dictionary = "members", probability = 0.8 }}
+"""
+
+
+def _tokens(env: dict[str, str]) -> tuple[dict[str, str], str]:
+    """Personal tokens of the demo's administrator and resident, and a schemathesis
+    configuration naming the demo's programme and members."""
+    staff, resident, members = _manage(env, "shell", "-v", "0", "-c", TOKENS).split()[-3:]
+    config = Path(env["JIFEN_DATA_DIR"]) / "schemathesis.toml"
+    quoted = ", ".join(f'"{m}"' for m in members.split(","))
+    config.write_text(CONFIG.format(members=quoted))
+    return {"staff": staff, "resident": resident}, str(config)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for(port: int, seconds: int = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"fuzz_api: the server did not start on port {port}")
+
+
+def _run(who: str, port: int, token: str, config: str, options: argparse.Namespace) -> bool:
+    print(f"== schemathesis as the demo's {who}", flush=True)
+    return _fuzz(port, token, config, options)
+
+
+def _tail(log: Path, lines: int = 60) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _fuzz(port: int, token: str, config: str, options: argparse.Namespace) -> bool:
+    """One schemathesis run; True when it found something."""
+    command = [
+        str(BIN / "schemathesis"),
+        f"--config-file={config}",
+        "run",
+        f"http://127.0.0.1:{port}/api/v1/openapi.json",
+        f"--header=Authorization: Bearer {token}",
+        f"--checks={CHECKS}",
+        f"--seed={options.seed}",
+        f"--max-examples={options.max_examples}",
+        f"--max-time={options.max_time}",
+        "--workers=1",
+        "--generation-database=none",
+        "--no-color",
+    ]
+    # In the temporary directory, so that schemathesis leaves nothing in the work tree.
+    return subprocess.run(command, cwd=Path(config).parent).returncode != 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
