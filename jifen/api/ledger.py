@@ -2,11 +2,13 @@
 an `Idempotency-Key` header: a retry with the same key and body returns the first result."""
 
 from datetime import datetime
+from typing import Annotated
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 
+from jifen.api.inputs import Id, Int
 from jifen.ledger import services
 from jifen.ledger.models import Account, Approval, Hold, Transaction
 from jifen.ledger.queries import award_message, statement, summary_of
@@ -15,11 +17,13 @@ from jifen.programmes.access import access_member, access_programme, resident_me
 
 router = Router(tags=["points"])
 Key = Header(None, alias="Idempotency-Key", max_length=100)
+MAX_POINTS = 1_000_000  # in one award, hold, donation or adjustment
+Points = Annotated[Int, Field(gt=0, le=MAX_POINTS)]
 
 
 class AwardIn(Schema):
     member: str
-    amount: int = Field(gt=0, le=1_000_000)
+    amount: Points
     reason: str = Field(min_length=1, max_length=200)
     reference: str = Field("", max_length=100)
 
@@ -36,12 +40,12 @@ class AwardOut(Schema):
 
 class BulkIn(Schema):
     reason: str = Field(min_length=1, max_length=200)
-    awards: list[tuple[str, int]] = Field(min_length=1, max_length=20_000)
+    awards: list[tuple[str, Points]] = Field(min_length=1, max_length=20_000)
 
 
 class HoldIn(Schema):
     member: str
-    amount: int = Field(gt=0)
+    amount: Points
     reference: str = Field(min_length=1, max_length=100)
 
 
@@ -53,13 +57,13 @@ class HoldOut(Schema):
 
 
 class AmountIn(Schema):
-    amount: int = Field(gt=0)
+    amount: Points
 
 
 class ApprovalIn(Schema):
     kind: str = Field(pattern="^(adjust|grant)$")
     member: str
-    amount: int
+    amount: Annotated[Int, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
     reason: str = Field(min_length=1, max_length=200)
 
 
@@ -217,7 +221,7 @@ def ask_approval(request: HttpRequest, slug: str, body: ApprovalIn):
 
 
 @router.post("/programmes/{slug}/approvals/{approval_id}/{decision}", response=ApprovalOut)
-def decide(request: HttpRequest, slug: str, approval_id: int, decision: str) -> ApprovalOut:
+def decide(request: HttpRequest, slug: str, approval_id: Id, decision: str) -> ApprovalOut:
     scope = access_programme(request.auth, slug, "review")  # type: ignore[attr-defined]
     approval = Approval.objects.filter(
         pk=approval_id, programme=scope.programme, member__in=scope.members()
@@ -288,13 +292,13 @@ def _statement(member, before: int | None) -> StatementOut:  # type: ignore[no-u
 
 
 @router.get("/programmes/{slug}/me/points", response=StatementOut)
-def my_points(request: HttpRequest, slug: str, before: int | None = None) -> StatementOut:
+def my_points(request: HttpRequest, slug: str, before: Id | None = None) -> StatementOut:
     return _statement(resident_member(request.auth, slug), before)  # type: ignore[attr-defined]
 
 
 @router.get("/programmes/{slug}/members/{public_id}/points", response=StatementOut)
 def member_points(
-    request: HttpRequest, slug: str, public_id: str, before: int | None = None
+    request: HttpRequest, slug: str, public_id: str, before: Id | None = None
 ) -> StatementOut:
     scope = access_programme(request.auth, slug, "view_ledger")  # type: ignore[attr-defined]
     return _statement(access_member(scope, public_id), before)

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints, model_validator
 
 from jifen.api.idempotency import respond_once
+from jifen.api.inputs import Id, IdIn, Int
 from jifen.api.pagination import decode_cursor, encode_cursor
 from jifen.lib.phones import mask_phone
 from jifen.programmes import errors, services
@@ -26,6 +27,7 @@ FLAG_FIELDS: dict[str, str] = {
     "new_resident": "is_new_resident",
 }
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
+BirthYear = Annotated[Int, Field(ge=1900, le=2100)]
 
 
 class HouseholdIn(Schema):
@@ -65,10 +67,10 @@ class MemberOut(Schema):
 class MemberIn(Schema):
     display_name: str = Field(min_length=1, max_length=100)
     phone: str = Field("", max_length=30)
-    community_id: int
+    community_id: IdIn
     household: HouseholdIn | None = None
     joined_on: date | None = None
-    birth_year: int | None = Field(None, ge=1900, le=2100)
+    birth_year: BirthYear | None = None
     flags: list[Flag] = Field(default_factory=list)
     interest_tags: list[Tag] = Field(default_factory=list, max_length=20)
     status: MemberStatus = MemberStatus.ACTIVE
@@ -80,10 +82,10 @@ class MemberPatch(Schema):
 
     display_name: str | None = Field(None, min_length=1, max_length=100)
     phone: str | None = Field(None, max_length=30)
-    community_id: int | None = None
+    community_id: IdIn | None = None
     household: HouseholdIn | None = None
     joined_on: date | None = None
-    birth_year: int | None = Field(None, ge=1900, le=2100)
+    birth_year: BirthYear | None = None
     flags: list[Flag] | None = None
     interest_tags: list[Tag] | None = Field(None, max_length=20)
     status: MemberStatus | None = None
@@ -99,9 +101,9 @@ class MemberPatch(Schema):
 
 class MemberFilters(Schema):
     q: str = Field("", max_length=100, description="Part of a name, or 3+ digits of a phone")
-    community: int | None = None
+    community: Id | None = None
     status: MemberStatus | None = None
-    cursor: str | None = None
+    cursor: str | None = Field(None, max_length=500)
     limit: int = Field(50, ge=1, le=200)
 
 

@@ -2,15 +2,18 @@
 inclusion proofs and consistency proofs (RFC 9162), hex-encoded hashes, base64 signatures."""
 
 import base64
+from typing import Annotated
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
+from jifen.api.inputs import Id, QueryInt
 from jifen.programmes.models import Programme
 from jifen.transparency import queries, signing
 from jifen.transparency.models import TreeHead
 
 router = Router(tags=["transparency"], auth=None)
+TreeSize = Annotated[QueryInt, Field(ge=0)]
 
 
 class HeadOut(Schema):
@@ -78,9 +81,13 @@ def latest_head(request: HttpRequest, slug: str) -> LatestOut:
 
 @router.get("/programmes/{slug}/log/heads", response=list[HeadOut])
 def head_history(
-    request: HttpRequest, slug: str, before: int | None = None, limit: int = 50
+    request: HttpRequest,
+    slug: str,
+    before: Id | None = None,
+    limit: Annotated[QueryInt, Field(ge=1)] = 50,
 ) -> list[HeadOut]:
-    """Signed heads, newest first; page with ?before=<serial of the last one seen>."""
+    """Signed heads, newest first (at most 500); page with ?before=<serial of the last one
+    seen>."""
     heads = queries.head_history(public_programme(slug), before=before, limit=min(limit, 500))
     return [HeadOut.of(h) for h in heads]
 
@@ -102,7 +109,9 @@ def inclusion(request: HttpRequest, slug: str, transaction: str) -> InclusionOut
 
 
 @router.get("/programmes/{slug}/log/consistency", response=ConsistencyOut)
-def consistency(request: HttpRequest, slug: str, first: int, second: int) -> ConsistencyOut:
+def consistency(
+    request: HttpRequest, slug: str, first: TreeSize, second: TreeSize
+) -> ConsistencyOut:
     """Proof that the log of size `second` extends the log of size `first`."""
     try:
         path = queries.consistency_proof_between(public_programme(slug), first, second)

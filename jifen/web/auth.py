@@ -31,6 +31,7 @@ from jifen.programmes import services
 from jifen.programmes.errors import InvitationInvalid
 from jifen.programmes.models import Invitation
 from jifen.programmes.queries import programmes_of
+from jifen.web.forms import PASSWORD_MAX_LENGTH
 
 logger = logging.getLogger(__name__)
 BACKEND = "jifen.accounts.backends.PhoneOrUsernameBackend"
@@ -47,11 +48,13 @@ class LoginForm(AuthenticationForm):
 class SetPasswordForm(forms.Form):
     password = forms.CharField(
         label=_("New password"),
+        max_length=PASSWORD_MAX_LENGTH,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     confirm = forms.CharField(
         label=_("Repeat the password"),
+        max_length=PASSWORD_MAX_LENGTH,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )

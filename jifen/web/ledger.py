@@ -15,6 +15,7 @@ from jifen.ledger import services
 from jifen.ledger.models import Approval, ApprovalStatus, Transaction
 from jifen.ledger.queries import award_message, points_page
 from jifen.lib.errors import DomainError
+from jifen.lib.storable import parse_int
 from jifen.programmes.access import access_member, access_programme
 from jifen.web.common import render_console, show_form_errors, show_refusal
 
@@ -38,14 +39,14 @@ class ReverseForm(forms.Form):
 def member_points(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_ledger")
     member = access_member(scope, public_id)
-    before = request.GET.get("before", "")
+    before = parse_int(request.GET.get("before"), minimum=1)
     return render_console(
         request,
         scope,
         "web/console/member_points.html",
         {
             "member": member,
-            "page": points_page(member, before=int(before) if before.isdigit() else None),
+            "page": points_page(member, before=before),
             "award_form": AwardForm(),
             "adjust_form": AdjustmentForm(),
             "reverse_form": ReverseForm(),
