@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 
-from jifen.api.inputs import Id, Int
+from jifen.api.inputs import Id, InputSchema, Int
 from jifen.ledger import services
 from jifen.ledger.models import Account, Approval, Hold, Transaction
 from jifen.ledger.queries import award_message, statement, summary_of
@@ -21,7 +21,7 @@ MAX_POINTS = 1_000_000  # in one award, hold, donation or adjustment
 Points = Annotated[Int, Field(gt=0, le=MAX_POINTS)]
 
 
-class AwardIn(Schema):
+class AwardIn(InputSchema):
     member: str
     amount: Points
     reason: str = Field(min_length=1, max_length=200)
@@ -38,12 +38,12 @@ class AwardOut(Schema):
     message: str
 
 
-class BulkIn(Schema):
+class BulkIn(InputSchema):
     reason: str = Field(min_length=1, max_length=200)
     awards: list[tuple[str, Points]] = Field(min_length=1, max_length=20_000)
 
 
-class HoldIn(Schema):
+class HoldIn(InputSchema):
     member: str
     amount: Points
     reference: str = Field(min_length=1, max_length=100)
@@ -56,11 +56,11 @@ class HoldOut(Schema):
     reference: str
 
 
-class AmountIn(Schema):
+class AmountIn(InputSchema):
     amount: Points
 
 
-class ApprovalIn(Schema):
+class ApprovalIn(InputSchema):
     kind: str = Field(pattern="^(adjust|grant)$")
     member: str
     amount: Annotated[Int, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
@@ -75,7 +75,7 @@ class ApprovalOut(Schema):
     transaction: str | None
 
 
-class ReasonIn(Schema):
+class ReasonIn(InputSchema):
     reason: str = Field(min_length=1, max_length=200)
 
 

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints, model_validator
 
 from jifen.api.idempotency import respond_once
-from jifen.api.inputs import Id, IdIn, Int
+from jifen.api.inputs import Id, IdIn, InputSchema, Int
 from jifen.api.pagination import decode_cursor, encode_cursor
 from jifen.lib.phones import mask_phone
 from jifen.programmes import errors, services
@@ -30,16 +30,18 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 BirthYear = Annotated[Int, Field(ge=1900, le=2100)]
 
 
-class HouseholdIn(Schema):
-    """Building, unit and room, or a free-form address; found or created in the community."""
-
+class Address(Schema):
     building: str = Field("", max_length=30)
     unit: str = Field("", max_length=30)
     room: str = Field("", max_length=30)
     address: str = Field("", max_length=200)
 
 
-class HouseholdOut(HouseholdIn):
+class HouseholdIn(InputSchema, Address):
+    """Building, unit and room, or a free-form address; found or created in the community."""
+
+
+class HouseholdOut(Address):
     public_id: str
     label: str
 
@@ -64,7 +66,7 @@ class MemberOut(Schema):
     updated_at: datetime
 
 
-class MemberIn(Schema):
+class MemberIn(InputSchema):
     display_name: str = Field(min_length=1, max_length=100)
     phone: str = Field("", max_length=30)
     community_id: IdIn
@@ -76,7 +78,7 @@ class MemberIn(Schema):
     status: MemberStatus = MemberStatus.ACTIVE
 
 
-class MemberPatch(Schema):
+class MemberPatch(InputSchema):
     """Only the fields sent change; `flags` and `interest_tags` replace the whole list.
     Moving to another community needs a `household` there too (or `null`)."""
 
@@ -99,7 +101,7 @@ class MemberPatch(Schema):
         return self
 
 
-class MemberFilters(Schema):
+class MemberFilters(InputSchema):
     q: str = Field("", max_length=100, description="Part of a name, or 3+ digits of a phone")
     community: Id | None = None
     status: MemberStatus | None = None

@@ -134,15 +134,18 @@ def decide(request: HttpRequest, slug: str, approval_id: int) -> HttpResponse:
     approval = Approval.objects.filter(
         pk=approval_id, programme=scope.programme, member__in=scope.members()
     ).first()
+    decision = request.POST.get("decision")
     if approval is None:
         raise Http404
     try:
-        if request.POST.get("decision") == "approve":
+        if decision == "approve":
             services.approve(approval=approval, actor=request.user)
             messages.success(request, _("Approved and recorded."))
-        else:
+        elif decision == "reject":
             services.reject(approval=approval, actor=request.user)
             messages.success(request, _("Rejected."))
+        else:  # a decision is never assumed: only the two buttons decide
+            messages.error(request, _("Choose Approve or Reject."))
     except DomainError as error:
         show_refusal(request, error)
     return redirect("console-approvals", slug)
