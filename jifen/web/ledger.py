@@ -23,6 +23,8 @@ from jifen.web.common import render_console, show_form_errors, show_refusal
 class AwardForm(forms.Form):
     amount = forms.IntegerField(label=_("Points"), min_value=1, max_value=100_000)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+    # The page's one-time key (see member_points); as long as a transaction may store.
+    nonce = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
 
 class AdjustmentForm(forms.Form):
@@ -62,12 +64,14 @@ def award(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     member = access_member(scope, public_id)
     form = AwardForm(request.POST)
     if form.is_valid():
+        data = form.cleaned_data
         try:
             result = services.award_points(
                 member=member,
                 actor=request.user,
-                idempotency_key=request.POST.get("nonce") or None,
-                **form.cleaned_data,
+                amount=data["amount"],
+                reason=data["reason"],
+                idempotency_key=data["nonce"] or None,
             )
             messages.success(request, award_message(scope.programme, result))
         except DomainError as error:
