@@ -66,8 +66,8 @@ class StorableInputMiddleware:
 
 
 def check_request(request: HttpRequest, *, api: bool) -> None:
-    """Raise UnstorableText, NumberOutOfRange, RequestTooLarge or Django's own RequestDataTooBig
-    and TooManyFieldsSent for the first thing in `request` that may not pass."""
+    """Raise UnstorableText or NumberOutOfRange, or Django's own RequestDataTooBig and
+    TooManyFieldsSent, for the first thing in `request` that may not pass."""
     _check_texts([request.path_info])
     _check_texts(v for k, v in request.META.items() if k.startswith("HTTP_") and isinstance(v, str))
     _check_pairs(request.GET.lists())
