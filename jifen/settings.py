@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After LocaleMiddleware, so that its refusals are in the request's language.
+    "jifen.middleware.StorableInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -65,6 +67,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# Request sizes. Form fields and JSON bodies are read into memory up to Django's limit (a bulk
+# award of 20,000 members is about 0.5 MB); a whole request, uploaded files included, may not
+# exceed MAX_REQUEST_BYTES (well above the 10 MB resident spreadsheet, so that a slightly larger
+# file gets the import page's own message). Beyond either, the request is refused unread.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
 
 ROOT_URLCONF = "jifen.urls"
 WSGI_APPLICATION = "jifen.wsgi.application"

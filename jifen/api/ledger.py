@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from jifen.api.idempotency import IdempotencyKey, respond_once
+from jifen.api.inputs import Id, InputSchema, Int
 from jifen.ledger import services
 from jifen.ledger.access import access_approval, access_hold, access_transaction
 from jifen.ledger.models import Approval, Transaction
@@ -21,12 +22,12 @@ Key = Annotated[str | None, IdempotencyKey]
 # Points in one request: far above any real award or redemption, far below what the
 # database's integers hold (so a huge number is a 422, not a database error).
 MAX_POINTS = 1_000_000
-Points = Annotated[int, Field(gt=0, le=MAX_POINTS)]
+Points = Annotated[Int, Field(gt=0, le=MAX_POINTS)]
 
 
-class AwardIn(Schema):
+class AwardIn(InputSchema):
     member: str
-    amount: int = Field(gt=0, le=MAX_POINTS)
+    amount: Points
     reason: str = Field(min_length=1, max_length=200)
     reference: str = Field("", max_length=100)
 
@@ -41,14 +42,14 @@ class AwardOut(Schema):
     message: str
 
 
-class BulkIn(Schema):
+class BulkIn(InputSchema):
     reason: str = Field(min_length=1, max_length=200)
     awards: list[tuple[str, Points]] = Field(min_length=1, max_length=20_000)
 
 
-class HoldIn(Schema):
+class HoldIn(InputSchema):
     member: str
-    amount: int = Field(gt=0, le=MAX_POINTS)
+    amount: Points
     reference: str = Field(min_length=1, max_length=100)
 
 
@@ -59,14 +60,16 @@ class HoldOut(Schema):
     reference: str
 
 
-class AmountIn(Schema):
-    amount: int = Field(gt=0, le=MAX_POINTS)
+class AmountIn(InputSchema):
+    amount: Points
 
 
-class ApprovalIn(Schema):
+class ApprovalIn(InputSchema):
     kind: Literal["adjust", "grant"]
     member: str
-    amount: int = Field(ge=-MAX_POINTS, le=MAX_POINTS, description="A grant: more than 0.")
+    amount: Annotated[
+        Int, Field(ge=-MAX_POINTS, le=MAX_POINTS, description="A grant: more than 0.")
+    ]
     reason: str = Field(min_length=1, max_length=200)
 
 
@@ -78,7 +81,7 @@ class ApprovalOut(Schema):
     transaction: str | None
 
 
-class ReasonIn(Schema):
+class ReasonIn(InputSchema):
     reason: str = Field(min_length=1, max_length=200)
 
 
@@ -263,7 +266,7 @@ def decide(
     request: HttpRequest,
     response: HttpResponse,
     slug: str,
-    approval_id: int,
+    approval_id: Id,
     decision: Literal["approve", "reject"],
     key: Key = None,
 ) -> Status[Any]:
@@ -345,13 +348,13 @@ def _statement(member, before: int | None) -> StatementOut:  # type: ignore[no-u
 
 
 @router.get("/programmes/{slug}/me/points", response=StatementOut)
-def my_points(request: HttpRequest, slug: str, before: int | None = None) -> StatementOut:
+def my_points(request: HttpRequest, slug: str, before: Id | None = None) -> StatementOut:
     return _statement(resident_member(request.auth, slug), before)  # type: ignore[attr-defined]
 
 
 @router.get("/programmes/{slug}/members/{public_id}/points", response=StatementOut)
 def member_points(
-    request: HttpRequest, slug: str, public_id: str, before: int | None = None
+    request: HttpRequest, slug: str, public_id: str, before: Id | None = None
 ) -> StatementOut:
     scope = access_programme(request.auth, slug, "view_ledger")  # type: ignore[attr-defined]
     return _statement(access_member(scope, public_id), before)

@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints, model_validator
 
 from jifen.api.idempotency import IdempotencyKey, respond_once
+from jifen.api.inputs import Id, IdIn, InputSchema, Int
 from jifen.api.pagination import decode_cursor, encode_cursor
 from jifen.lib.phones import mask_phone
 from jifen.programmes import errors, services
@@ -26,18 +27,21 @@ FLAG_FIELDS: dict[str, str] = {
     "new_resident": "is_new_resident",
 }
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
+BirthYear = Annotated[Int, Field(ge=1900, le=2100)]
 
 
-class HouseholdIn(Schema):
-    """Building, unit and room, or a free-form address; found or created in the community."""
-
+class Address(Schema):
     building: str = Field("", max_length=30)
     unit: str = Field("", max_length=30)
     room: str = Field("", max_length=30)
     address: str = Field("", max_length=200)
 
 
-class HouseholdOut(HouseholdIn):
+class HouseholdIn(InputSchema, Address):
+    """Building, unit and room, or a free-form address; found or created in the community."""
+
+
+class HouseholdOut(Address):
     public_id: str
     label: str
 
@@ -62,28 +66,28 @@ class MemberOut(Schema):
     updated_at: datetime
 
 
-class MemberIn(Schema):
+class MemberIn(InputSchema):
     display_name: str = Field(min_length=1, max_length=100)
     phone: str = Field("", max_length=30)
-    community_id: int
+    community_id: IdIn
     household: HouseholdIn | None = None
     joined_on: date | None = None
-    birth_year: int | None = Field(None, ge=1900, le=2100)
+    birth_year: BirthYear | None = None
     flags: list[Flag] = Field(default_factory=list)
     interest_tags: list[Tag] = Field(default_factory=list, max_length=20)
     status: MemberStatus = MemberStatus.ACTIVE
 
 
-class MemberPatch(Schema):
+class MemberPatch(InputSchema):
     """Only the fields sent change; `flags` and `interest_tags` replace the whole list.
     Moving to another community needs a `household` there too (or `null`)."""
 
     display_name: str | None = Field(None, min_length=1, max_length=100)
     phone: str | None = Field(None, max_length=30)
-    community_id: int | None = None
+    community_id: IdIn | None = None
     household: HouseholdIn | None = None
     joined_on: date | None = None
-    birth_year: int | None = Field(None, ge=1900, le=2100)
+    birth_year: BirthYear | None = None
     flags: list[Flag] | None = None
     interest_tags: list[Tag] | None = Field(None, max_length=20)
     status: MemberStatus | None = None
@@ -97,11 +101,11 @@ class MemberPatch(Schema):
         return self
 
 
-class MemberFilters(Schema):
+class MemberFilters(InputSchema):
     q: str = Field("", max_length=100, description="Part of a name, or 3+ digits of a phone")
-    community: int | None = None
+    community: Id | None = None
     status: MemberStatus | None = None
-    cursor: str | None = None
+    cursor: str | None = Field(None, max_length=500)
     limit: int = Field(50, ge=1, le=200)
 
 

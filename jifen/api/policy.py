@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool, StrictInt
 
 from jifen.api.idempotency import IdempotencyKey, respond_once
+from jifen.api.inputs import InputSchema
 from jifen.ledger import services
 from jifen.ledger.queries import policy_settings
 from jifen.ledger.services import Cap, PolicySettings, QuotaTier
@@ -22,13 +23,13 @@ Scope = Literal["member", "household"]
 Period = Literal["day", "week", "month", "year"]
 
 
-class CapIO(Schema):
+class CapIO(InputSchema):
     scope: Scope
     period: Period
     limit: StrictInt = Field(ge=1, le=services.MAX_CAP)
 
 
-class QuotaTierIO(Schema):
+class QuotaTierIO(InputSchema):
     population: StrictInt | None = Field(
         ge=1, le=services.MAX_POPULATION, description="Up to this many people; null: any larger."
     )
@@ -46,7 +47,7 @@ class PolicyOut(Schema):
     point_value: Decimal
 
 
-class PolicyPatch(Schema):
+class PolicyPatch(InputSchema):
     """Only the settings sent change; `caps` and `quota_tiers` replace the whole list (the
     last tier has `population: null`, for every larger community)."""
 

@@ -4,11 +4,13 @@ hashes, base64 signatures."""
 
 import base64
 from collections.abc import Iterator
+from typing import Annotated
 
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.streaming import JSONL
 
+from jifen.api.inputs import Id, QueryInt
 from jifen.programmes.access import access_public_programme
 from jifen.programmes.models import Programme
 from jifen.transparency import queries, signing
@@ -17,6 +19,7 @@ from jifen.transparency.models import TreeHead
 LARGEST_SERIAL = 2**63 - 1  # the database's bigint
 
 router = Router(tags=["transparency"], auth=None)
+TreeSize = Annotated[QueryInt, Field(ge=0)]
 
 
 class HeadOut(Schema):
@@ -94,9 +97,13 @@ def latest_head(request: HttpRequest, slug: str) -> LatestOut:
 
 @router.get("/programmes/{slug}/log/heads", response=list[HeadOut])
 def head_history(
-    request: HttpRequest, slug: str, before: int | None = None, limit: int = Query(50, ge=1)
+    request: HttpRequest,
+    slug: str,
+    before: Id | None = None,
+    limit: Annotated[QueryInt, Field(ge=1)] = 50,
 ) -> list[HeadOut]:
-    """Signed heads, newest first; page with ?before=<serial of the last one seen>."""
+    """Signed heads, newest first (at most 500); page with ?before=<serial of the last one
+    seen>."""
     heads = queries.head_history(public_programme(slug), before=before, limit=min(limit, 500))
     return [HeadOut.of(h) for h in heads]
 
@@ -147,7 +154,9 @@ def inclusion(request: HttpRequest, slug: str, transaction: str) -> InclusionOut
 
 
 @router.get("/programmes/{slug}/log/consistency", response=ConsistencyOut)
-def consistency(request: HttpRequest, slug: str, first: int, second: int) -> ConsistencyOut:
+def consistency(
+    request: HttpRequest, slug: str, first: TreeSize, second: TreeSize
+) -> ConsistencyOut:
     """Proof that the log of size `second` extends the log of size `first`."""
     try:
         path = queries.consistency_proof_between(public_programme(slug), first, second)

@@ -7,7 +7,7 @@ header is row 1), so that a clerk can fix the whole file in one go.
 import csv
 import io
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -16,6 +16,14 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.lib.errors import InvalidPhone
 from jifen.lib.phones import normalise_phone
+from jifen.lib.storable import is_storable
+from jifen.lib.xlsx_guard import (
+    MAX_SHEET_ROWS,
+    NOT_A_WORKBOOK,
+    TOO_MANY_ROWS,
+    UnsafeWorkbook,
+    check_xlsx,
+)
 from jifen.programmes.models import Household, Member, MemberStatus
 
 # Accepted headers for each column: English, then Chinese.
@@ -72,8 +80,25 @@ _LENGTHS = {
     **{c: Household._meta.get_field(c).max_length for c in ("building", "unit", "room", "address")},
     "name": Member._meta.get_field("display_name").max_length,
 }
+# The limits of one file (README, "Importing residents"). Rows are counted from the header:
+# a value below row MAX_ROWS + 1 is refused, empty rows are skipped, and no file may have more
+# than MAX_SHEET_ROWS rows, empty ones included. Columns after the MAX_COLUMNS-th are not
+# read. An XLSX file must also pass jifen.lib.xlsx_guard.
+MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
+MAX_COLUMNS = 50
+MAX_CELL_CHARS = 1_000  # any cell; the columns above have their own, shorter limits
 PROGRESS_EVERY = 500
+FILE_TOO_LARGE = _("The file is larger than %(max)s MB.")
+UNSTORABLE_CELL = _(
+    "The cell contains a character that cannot be stored (a NUL character or a broken one): "
+    "retype it."
+)
+# csv refuses a cell over 131,072 characters with an error that names neither row nor column.
+# No cell is longer than its file, so at the file limit every cell is read and the row check
+# refuses a long one by row and column. (The limit is the csv module's, for the whole
+# process; nothing else in Jifen reads CSV.)
+csv.field_size_limit(MAX_FILE_BYTES)
 
 
 @dataclass(frozen=True)
@@ -121,25 +146,43 @@ class FileUnreadable(Exception):
 
 
 def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """(row number, {column: text}) for every non-empty data row, columns by canonical name."""
-    rows = _xlsx_rows(data) if filename.lower().endswith((".xlsx", ".xlsm")) else _csv_rows(data)
-    if not rows:
+    """(row number, {column: text}) for every non-empty data row, columns by canonical name.
+    Raises FileUnreadable, also for a file beyond the limits above."""
+    if len(data) > MAX_FILE_BYTES:
+        raise FileUnreadable(FILE_TOO_LARGE % {"max": MAX_FILE_BYTES // 2**20})
+    xlsx = filename.lower().endswith((".xlsx", ".xlsm"))
+    rows = _xlsx_rows(data) if xlsx else _csv_rows(data)
+    header = next(rows, None)
+    if header is None:
         raise FileUnreadable(_("The file is empty."))
-    columns = [_canonical(h) for h in rows[0]]
+    columns = [_canonical(h) for h in header[1]]
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise FileUnreadable(
             _("The header row lacks the column(s): %(columns)s.")
             % {"columns": ", ".join(header_name(c) for c in missing)}
         )
-    if len(rows) - 1 > MAX_ROWS:
-        raise FileUnreadable(_("At most %(max)s rows can be imported at once.") % {"max": MAX_ROWS})
-    table = []
-    for number, cells in enumerate(rows[1:], start=2):
+    return list(_records(rows, columns))
+
+
+def _records(
+    rows: Iterator[tuple[int, Sequence[object]]], columns: list[str | None]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The non-empty rows. Reading stops past MAX_SHEET_ROWS rows, empty ones included, so that
+    a file of a million empty lines costs no more than one of 100,000."""
+    for number, cells in rows:
+        if number > MAX_SHEET_ROWS:
+            raise FileUnreadable(TOO_MANY_ROWS % {"max": MAX_SHEET_ROWS})
+        if not any(cells):
+            continue
         record = {c: _text(v) for c, v in zip(columns, cells, strict=False) if c}
-        if any(record.values()):
-            table.append((number, record))
-    return table
+        if not any(record.values()):
+            continue
+        if number > MAX_ROWS + 1:
+            raise FileUnreadable(
+                _("At most %(max)s rows can be imported at once.") % {"max": MAX_ROWS}
+            )
+        yield number, record
 
 
 def header_name(column: str) -> str:
@@ -166,7 +209,7 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
         try:
             text = data.decode(encoding)
@@ -175,18 +218,44 @@ def _csv_rows(data: bytes) -> list[list[str]]:
             continue
     else:
         raise FileUnreadable(_("The file is neither UTF-8 nor GBK text."))
-    return [row for row in csv.reader(io.StringIO(text))]
+    number = 0
+    try:
+        for number, cells in enumerate(csv.reader(_lines(text)), start=1):
+            yield number, cells[:MAX_COLUMNS]
+    except csv.Error as exc:
+        message = _("Row %(row)s cannot be read as CSV (a quote or line break out of place).")
+        raise FileUnreadable(message % {"row": number + 1}) from exc
 
 
-def _xlsx_rows(data: bytes) -> list[list[object]]:
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text`, each with its line break, one at a time (io.StringIO would hold a
+    copy of the whole text at four bytes a character)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """The first sheet's rows, streaming, each cut to MAX_COLUMNS. Its declared dimension is
+    not trusted (a 200 KB file may declare a million rows of 16,384 columns)."""
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        check_xlsx(data)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    except UnsafeWorkbook as exc:
+        raise FileUnreadable(str(exc)) from exc
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise FileUnreadable(_("The file is not a readable XLSX workbook.")) from exc
+        raise FileUnreadable(NOT_A_WORKBOOK) from exc
     try:
-        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()
+        yield from enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1)
+    except Exception as exc:  # a cell openpyxl cannot read
+        raise FileUnreadable(NOT_A_WORKBOOK) from exc
     finally:
         book.close()
 
@@ -219,8 +288,10 @@ def _parse(
     errors: list[RowError] = []
 
     def fail(column: str, message: str) -> None:
-        errors.append(RowError(number, column, str(message)))
+        if all(e.column != column for e in errors):  # one problem per cell is enough
+            errors.append(RowError(number, column, str(message)))
 
+    record = _storable_cells(record, fail)
     name, community = record.get("name", ""), record.get("community", "")
     if not name:
         fail("name", _("The name is missing."))
@@ -232,9 +303,6 @@ def _parse(
     address = {k: record.get(k, "") for k in ("building", "unit", "room", "address")}
     if not any(address.values()):
         fail("address", _("Give a building, unit and room, or an address."))
-    for column, limit in _LENGTHS.items():
-        if len(record.get(column, "")) > limit:
-            fail(column, _("At most %(max)s characters.") % {"max": limit})
     phone = _phone(record.get("phone", ""), fail)
     flags = {
         c: _flag(record.get(c, ""), c, fail)
@@ -258,6 +326,24 @@ def _parse(
         status=_status(record.get("status", ""), fail),
     )
     return row, errors
+
+
+def _storable_cells(record: dict[str, str], fail) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The record without the cells that the database could not store (a NUL or broken
+    character, or longer than any cell may be), each refused through `fail`; a cell longer
+    than its column is refused too, but kept, so that the other checks still see it."""
+    kept = {}
+    for column, text in record.items():
+        limit = _LENGTHS.get(column, MAX_CELL_CHARS)
+        if not is_storable(text):
+            fail(column, UNSTORABLE_CELL)
+            continue
+        if len(text) > limit:
+            fail(column, _("At most %(max)s characters.") % {"max": limit})
+            if len(text) > MAX_CELL_CHARS:
+                continue
+        kept[column] = text
+    return kept
 
 
 def _phone(text: str, fail) -> str:  # type: ignore[no-untyped-def]

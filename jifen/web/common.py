@@ -29,13 +29,15 @@ ACTING_FOR_SESSION_KEY = "jifen_acting_for"
 FORM_KEY = "form_key"
 # Fields that differ between two sendings of one form without changing what it asks.
 UNASKED = {"csrfmiddlewaretoken", FORM_KEY}
+REFUSED = "jifen_refused"  # set on a request whose view refused with a message
 SENT_ALREADY = _("This form was sent already; what it asked for is done.")
 
 View = Callable[..., HttpResponse]
 
 
 class _NotDone(Exception):
-    """The view refused (a 4xx page): nothing it did is kept, not even the key."""
+    """The view refused (a 4xx page, or a message through show_error): nothing it did is
+    kept, not even the key."""
 
     def __init__(self, response: HttpResponse) -> None:
         self.response = response
@@ -45,9 +47,9 @@ def once_per_form(view: View) -> View:
     """A POST carrying a one-time `{% form_key %}` runs the view at most once: a resent form
     (a double click, a reload, a retry on a poor connection) writes nothing and gets the
     first answer. A redirect is answered again; a page shown once (a one-time link) is not
-    shown twice: the resent form is sent back to that page with a message. A refusal (4xx)
-    is not kept, so the corrected form may be sent with the same key. A POST without a key,
-    and every GET, runs the view as it is."""
+    shown twice: the resent form is sent back to that page with a message. A refusal (a 4xx,
+    or a redirect after show_error) is not kept, so the corrected form may be sent with the
+    same key. A POST without a key, and every GET, runs the view as it is."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -88,7 +90,7 @@ def _fingerprint(request: HttpRequest) -> str:
 
 def _kept(request: HttpRequest, response: HttpResponse) -> tuple[int, Any]:
     """What a replay answers: the same redirect, or (for a page shown once) the form's page."""
-    if response.status_code >= 400:
+    if response.status_code >= 400 or getattr(request, REFUSED, False):
         raise _NotDone(response)
     if isinstance(response, HttpResponseRedirect):
         return response.status_code, {"location": response["Location"]}
@@ -103,14 +105,21 @@ def _back(request: HttpRequest) -> str:
     return "/"
 
 
+def show_error(request: HttpRequest, text: str) -> None:
+    """Refuse with a message on the next page. The request is marked refused, so that
+    once_per_form keeps nothing of it (its key stays free for the corrected form)."""
+    messages.error(request, text)
+    setattr(request, REFUSED, True)
+
+
 def show_refusal(request: HttpRequest, error: DomainError) -> None:
     """Put a service's refusal on the page as an error message."""
-    messages.error(request, str(error))
+    show_error(request, str(error))
 
 
 def show_form_errors(request: HttpRequest, form: Form) -> None:
     """A form's errors as one message, for views that redirect instead of re-rendering."""
-    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    show_error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
 
 
 def render_console(

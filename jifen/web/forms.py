@@ -33,6 +33,7 @@ from jifen.programmes.models import (
 from jifen.programmes.services import MemberData
 
 ADDRESS_FIELDS = ("building", "unit", "room", "address")
+PASSWORD_MAX_LENGTH = 128  # longer is no safer, and each sign-in hashes it again
 
 
 class MemberForm(forms.Form):
@@ -66,7 +67,7 @@ class MemberForm(forms.Form):
     is_child = forms.BooleanField(label=_("Child"), required=False)
     is_new_resident = forms.BooleanField(label=_("New resident"), required=False)
     interest_tags = forms.CharField(
-        label=_("Interests"), required=False, help_text=_("Separated by commas.")
+        label=_("Interests"), max_length=500, required=False, help_text=_("Separated by commas.")
     )
     status = forms.ChoiceField(
         label=_("Status"), choices=MemberStatus.choices, initial=MemberStatus.ACTIVE
@@ -152,7 +153,10 @@ STAFF_KINDS = [(k, label) for k, label in RoleKind.choices if k != RoleKind.RESI
 class ProgrammeForm(forms.Form):
     name = forms.CharField(label=pgettext_lazy("name of a thing", "Name"), max_length=120)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     default_language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
     timezone = forms.CharField(label=_("Time zone"), max_length=60)
@@ -188,6 +192,7 @@ class RoleForm(forms.Form):
     )
     password = forms.CharField(
         label=_("Password for a new account"),
+        max_length=PASSWORD_MAX_LENGTH,
         required=False,
         widget=forms.PasswordInput,
         help_text=_("Only when the username is new: an account is created with it."),

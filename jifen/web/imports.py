@@ -12,11 +12,9 @@ from django.views.decorators.http import require_http_methods
 from openpyxl import Workbook
 
 from jifen.programmes.access import access_programme
-from jifen.programmes.import_parse import COLUMNS, header_name
+from jifen.programmes.import_parse import COLUMNS, FILE_TOO_LARGE, MAX_FILE_BYTES, header_name
 from jifen.programmes.import_write import ImportRefused, import_residents
 from jifen.web.common import render_console
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class ImportForm(forms.Form):
@@ -26,8 +24,8 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".xlsx", ".xlsm", ".csv")):
             raise forms.ValidationError(_("Choose an XLSX or CSV file."))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        if upload.size > MAX_FILE_BYTES:  # refused before it is read into memory
+            raise forms.ValidationError(FILE_TOO_LARGE, params={"max": MAX_FILE_BYTES // 2**20})
         return upload
 
 

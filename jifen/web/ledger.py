@@ -15,8 +15,15 @@ from jifen.ledger.access import access_approval, access_transaction, approvals_i
 from jifen.ledger.models import ApprovalStatus
 from jifen.ledger.queries import award_ceiling, award_message, points_page
 from jifen.lib.errors import DomainError
+from jifen.lib.storable import parse_int
 from jifen.programmes.access import access_member, access_programme
-from jifen.web.common import once_per_form, render_console, show_form_errors, show_refusal
+from jifen.web.common import (
+    once_per_form,
+    render_console,
+    show_error,
+    show_form_errors,
+    show_refusal,
+)
 
 
 class AwardForm(forms.Form):
@@ -48,14 +55,14 @@ class ReverseForm(forms.Form):
 def member_points(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_ledger")
     member = access_member(scope, public_id)
-    before = request.GET.get("before", "")
+    before = parse_int(request.GET.get("before"), minimum=1)
     return render_console(
         request,
         scope,
         "web/console/member_points.html",
         {
             "member": member,
-            "page": points_page(member, before=int(before) if before.isdigit() else None),
+            "page": points_page(member, before=before),
             "award_form": AwardForm(ceiling=award_ceiling(scope.programme)),
             "adjust_form": AdjustmentForm(),
             "reverse_form": ReverseForm(),
@@ -123,7 +130,7 @@ def reverse(request: HttpRequest, slug: str, public_id: str, transaction_id: str
         except DomainError as error:
             show_refusal(request, error)
     else:
-        messages.error(request, _("Give a reason."))
+        show_error(request, _("Give a reason."))
     return redirect("console-member-points", slug, public_id)
 
 
@@ -142,13 +149,16 @@ def approvals(request: HttpRequest, slug: str) -> HttpResponse:
 def decide(request: HttpRequest, slug: str, approval_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "review")
     approval = access_approval(scope, approval_id)
+    decision = request.POST.get("decision")
     try:
-        if request.POST.get("decision") == "approve":
+        if decision == "approve":
             services.approve(approval=approval, actor=request.user)
             messages.success(request, _("Approved and recorded."))
-        else:
+        elif decision == "reject":
             services.reject(approval=approval, actor=request.user)
             messages.success(request, _("Rejected."))
+        else:  # a decision is never assumed: only the two buttons decide
+            show_error(request, _("Choose Approve or Reject."))
     except DomainError as error:
         show_refusal(request, error)
     return redirect("console-approvals", slug)

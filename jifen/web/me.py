@@ -8,6 +8,7 @@ from django.urls import path
 from django.utils.safestring import mark_safe
 
 from jifen.ledger.queries import latest_award, points_page, summary_of
+from jifen.lib.storable import parse_int
 from jifen.programmes.access import access_member, access_programme, resident_member
 from jifen.programmes.cardtokens import card_qr_svg
 from jifen.programmes.models import Member
@@ -60,8 +61,7 @@ def resident_home(request: HttpRequest, slug: str) -> HttpResponse:
 def my_points(request: HttpRequest, slug: str) -> HttpResponse:
     """Balance, lifetime earnings, what expires soon, and the history with proofs."""
     member = current_member(request, slug)
-    before = request.GET.get("before", "")
-    page = points_page(member, before=int(before) if before.isdigit() else None)
+    page = points_page(member, before=parse_int(request.GET.get("before"), minimum=1))
     return render(
         request,
         "web/resident_points.html",

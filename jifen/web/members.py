@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jifen.lib.errors import DomainError
 from jifen.lib.phones import mask_phone
+from jifen.lib.storable import parse_int
 from jifen.programmes import queries, services
 from jifen.programmes.access import (
     StaffScope,
@@ -38,7 +39,8 @@ from jifen.web.me import acting_for
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """A row id from the query string; anything else means none."""
+    return parse_int(value, minimum=1)
 
 
 def _phone_for(scope: StaffScope, phone: str) -> str:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jifen.audit.queries import PAGE, audit_page
 from jifen.lib.errors import DomainError
+from jifen.lib.storable import parse_int
 from jifen.programmes import services
 from jifen.programmes.access import StaffScope, access_community, access_programme, access_role
 from jifen.programmes.models import Role, RoleOffer
@@ -191,8 +192,7 @@ def audit(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _before(request: HttpRequest) -> int | None:
     """The keyset cursor from ?before=; anything that is not a plain number means none."""
-    before = request.GET.get("before", "")
-    return int(before) if before.isascii() and before.isdigit() else None
+    return parse_int(request.GET.get("before"), minimum=1)
 
 
 urlpatterns = [

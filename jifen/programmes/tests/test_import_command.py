@@ -10,6 +10,7 @@ from jifen import cli
 from jifen.audit.models import AuditEntry
 from jifen.programmes.models import Member
 from jifen.programmes.tests.test_import_residents import GOOD, as_csv, as_xlsx, changed
+from jifen.testing import CRAFTED_FILES
 
 
 @pytest.fixture
@@ -121,3 +122,37 @@ def test_an_unknown_programme_or_file_is_refused(sheet, programme, tmp_path):
         command(sheet(as_csv(GOOD)), programme="nowhere")
     with pytest.raises(CommandError, match="no file"):
         command(str(tmp_path / "missing.csv"), programme=programme.slug)
+
+
+def test_unstorable_and_huge_cells_are_listed_by_row_and_column_without_a_traceback(
+    sheet, programme
+):
+    bad = [changed(GOOD[0], name="王\x00秀英"), changed(GOOD[1], interests="书" * 200_000)]
+    assert command_errors(sheet(as_csv(bad)), programme) == [
+        "row 2, name: The cell contains a character that cannot be stored (a NUL character or "
+        "a broken one): retype it.",
+        "row 3, interests: At most 1000 characters.",
+    ]
+    assert Member.objects.count() == 0
+
+
+def test_a_crafted_workbook_is_refused_with_its_reason(sheet, programme):
+    filename, build = CRAFTED_FILES["a million empty rows"]
+    assert command_errors(sheet(build(), filename), programme) == [
+        "row 1: The file has more than 100000 rows, empty ones included: delete the rows below "
+        "the residents."
+    ]
+
+
+def test_a_file_over_the_size_limit_is_refused(sheet, programme):
+    filename, build = CRAFTED_FILES["a file over the size limit"]
+    assert command_errors(sheet(build(), filename), programme) == [
+        "row 1: The file is larger than 10 MB."
+    ]
+
+
+def command_errors(path, programme):
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_residents", path, programme=programme.slug, language="en", stderr=err)
+    return err.getvalue().splitlines()

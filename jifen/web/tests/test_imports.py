@@ -12,10 +12,10 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from jifen.audit.models import AuditEntry
-from jifen.programmes.import_parse import COLUMNS
+from jifen.programmes.import_parse import COLUMNS, MAX_FILE_BYTES
 from jifen.programmes.models import Household, Member, RoleKind
 from jifen.programmes.tests.test_import_residents import GOOD, as_csv, as_xlsx, changed
-from jifen.testing import make_staff
+from jifen.testing import CRAFTED_FILES, make_staff
 
 
 def url(programme, language="en"):
@@ -167,3 +167,32 @@ def test_an_organizer_of_one_community_imports_only_there(client, programme, com
     assert [(e.row, e.column) for e in response.context["errors"]] == [(4, "community")]
     response = upload(client, programme, "residents.csv", as_csv(GOOD[:2]))
     assert response.status_code == 200 and response.context["result"].created == 2
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(staff, programme):
+    response = upload(staff, programme, "residents.csv", b"x" * (MAX_FILE_BYTES + 1))
+    assert response.status_code == 422
+    assert "The file is larger than 10 MB." in response.content.decode()
+    assert Member.objects.count() == 0
+
+
+def test_a_crafted_workbook_is_refused_with_its_reason(staff, programme):
+    filename, build = CRAFTED_FILES["a sheet unpacking to 200 MB"]
+    response = upload(staff, programme, filename, build())
+    assert response.status_code == 422
+    assert "Unpacked, the workbook would be larger than 150 MB" in response.content.decode()
+
+
+def test_a_cell_with_a_nul_character_is_named_in_the_table(staff, programme):
+    response = upload(staff, programme, "residents.csv", as_csv([changed(GOOD[0], name="王\x00")]))
+    assert response.status_code == 422
+    assert "<td>2</td><td>name</td><td>The cell contains a character that cannot be stored" in (
+        response.content.decode()
+    )
+
+
+def test_a_request_over_the_size_limit_is_refused_unread(staff, programme, settings):
+    settings.MAX_REQUEST_BYTES = 1_000
+    response = upload(staff, programme, "residents.csv", as_csv(GOOD * 20))
+    assert response.status_code == 400
+    assert Member.objects.count() == 0

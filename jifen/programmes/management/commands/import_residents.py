@@ -9,12 +9,20 @@ from django.db import transaction
 from django.utils import translation
 
 from jifen.programmes.access import operator_scope
+from jifen.programmes.import_parse import MAX_FILE_BYTES
 from jifen.programmes.import_write import ImportRefused, ImportResult, import_residents
 from jifen.programmes.models import Programme
 
 BAR_FROM_ROWS = 1_000  # shorter files import in a blink: no progress bar
 BAR_WIDTH = 30
 STAGES = {"check": "checking", "write": "writing "}
+
+
+def _head(path: Path) -> bytes:
+    """The file, or its first MAX_FILE_BYTES + 1 bytes: enough for the import to refuse it as
+    too large without reading gigabytes."""
+    with path.open("rb") as file:
+        return file.read(MAX_FILE_BYTES + 1)
 
 
 class _DryRun(Exception):
@@ -58,7 +66,7 @@ class Command(BaseCommand):
                     actor=None,
                     scope=operator_scope(programme),
                     filename=path.name,
-                    data=path.read_bytes(),
+                    data=_head(path),
                     progress=self._progress,
                 )
                 if dry_run:

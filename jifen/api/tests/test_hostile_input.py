@@ -1,0 +1,274 @@
+"""Every operation of the API, found in its own OpenAPI schema, receives hostile input: NUL
+characters, lone surrogates, 100,000- and 10,000,000-character strings, 2**63, −2**63−1 and
+wrong types (true, "5", 5.0, lists, objects) in each field of a valid body, in its path and in
+its headers, as a staff member (or the resident, on /me/ routes) with real objects in the path.
+None may answer 500, each refusal has a stable code, and nothing is written. Then the valid
+body itself must succeed, which proves the refusals came from the hostile values. An
+operation this test cannot build a valid request for fails it, so a new one is covered too."""
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from jifen.api.main import api
+from jifen.testing_hostile import (
+    HUGE,
+    INNER_NUL,
+    LONG,
+    NUL,
+    SURROGATE,
+    TOO_BIG,
+    TOO_SMALL,
+    World,
+    changed_tables,
+    make_world,
+    table_contents,
+)
+
+SCHEMA = api.get_openapi_schema()
+OPERATIONS = [
+    (method.upper(), path) for path, ops in SCHEMA["paths"].items() for method in sorted(ops)
+]
+WRITES = [(m, p) for m, p in OPERATIONS if m != "GET"]
+READS = [(m, p) for m, p in OPERATIONS if m == "GET"]
+Path = tuple[str | int, ...]
+
+
+def test_every_route_of_the_api_is_in_its_schema():
+    """So that no operation hidden from the schema escapes the tests below."""
+    routes = {
+        "/api/v1/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(p.pattern))
+        for p in api.urls[0]
+        if p.name not in ("api-root", "openapi-json", "openapi-view")
+    }
+    assert routes == set(SCHEMA["paths"]) and WRITES and READS
+
+
+@pytest.fixture
+def world(db) -> World:
+    return make_world()
+
+
+def client_for(world: World, path: str) -> Client:
+    client = Client()
+    client.force_login(world.resident if "/me/" in path else world.admin)
+    return client
+
+
+def url_of(world: World, path: str, **replace: str) -> str:
+    """The operation's path with a real object for each parameter (or `replace`'s text)."""
+    segments = path.split("/")
+    for n, segment in enumerate(segments):
+        if segment.startswith("{"):
+            name = segment[1:-1]
+            segments[n] = replace.get(name) or str(path_value(world, name, segments[n - 1]))
+    return "/".join(segments)
+
+
+def path_value(world: World, name: str, before: str) -> object:
+    values: dict[tuple[str, str], object] = {
+        ("slug", ""): world.programme.slug,
+        ("public_id", "members"): world.member.public_id,
+        ("public_id", "transactions"): world.transaction.public_id,
+        ("hold_id", ""): world.hold.public_id,
+        ("action", ""): "settle",
+        ("approval_id", ""): world.approval.pk,
+        ("decision", ""): "approve",
+        ("transaction", ""): world.transaction.public_id,
+    }
+    found = values.get((name, before), values.get((name, "")))
+    if found is None:
+        pytest.fail(f"no object for the path parameter {name!r} after {before!r}: add one")
+    return found
+
+
+# --- bodies built from the schema ------------------------------------------------------------
+
+
+def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in schema:
+        return resolve(SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]])
+    if "anyOf" in schema:
+        return resolve(next(s for s in schema["anyOf"] if s.get("type") != "null"))
+    if "allOf" in schema and len(schema["allOf"]) == 1:
+        return resolve(schema["allOf"][0])
+    return schema
+
+
+def nullable(schema: dict[str, Any]) -> bool:
+    return any(s.get("type") == "null" for s in schema.get("anyOf", []))
+
+
+def valid(world: World, schema: dict[str, Any], name: str = "") -> Any:
+    """A value the schema accepts, with real objects where a field names one."""
+    named = {
+        "member": world.member.public_id,
+        "awards": [[world.member.public_id, 5]],
+        "community_id": world.community.pk,
+        "kind": "adjust",
+        "phone": "13900009999",
+        "quota_tiers": [{"population": 1000, "quota": 100}, {"population": None, "quota": 200}],
+    }
+    if name in named:
+        return named[name]
+    schema = resolve(schema)
+    kind = schema.get("type")
+    if kind == "object":
+        return {k: valid(world, s, k) for k, s in schema.get("properties", {}).items()}
+    if kind == "array":
+        items = schema.get("prefixItems") or [schema["items"]]
+        item = (
+            [valid(world, s) for s in items] if "prefixItems" in schema else valid(world, items[0])
+        )
+        return [item]
+    if kind == "integer":
+        low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
+        return max(low, 1) if schema.get("maximum", 1) >= 1 else low
+    if kind == "string":
+        return _valid_text(schema, name)
+    if kind == "boolean":
+        return True
+    if kind == "number":
+        return schema.get("minimum", 0) + 1
+    pytest.fail(f"cannot make a value for {name!r}: {schema}")
+
+
+def _valid_text(schema: dict[str, Any], name: str) -> str:
+    if "enum" in schema:
+        return schema["enum"][0]
+    if schema.get("format") == "date":
+        return "2026-03-01"
+    if "pattern" in schema:
+        pytest.fail(f"cannot make a string for {name!r} matching {schema['pattern']}: add one")
+    return "ok"
+
+
+def leaves(schema: dict[str, Any], value: Any, at: Path = ()) -> Iterator[tuple[Path, dict]]:
+    """Every field of `value` (built from `schema`), nested ones too, with its schema."""
+    yield at, schema
+    plain = resolve(schema)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from leaves(plain["properties"][key], item, (*at, key))
+    elif isinstance(value, list):
+        items = plain.get("prefixItems") or [plain["items"]] * len(value)
+        for n, (item_schema, item) in enumerate(zip(items, value, strict=False)):
+            yield from leaves(item_schema, item, (*at, n))
+
+
+def replaced(document: Any, at: Path, value: Any) -> Any:
+    if not at:
+        return value
+    copy = json.loads(json.dumps(document))
+    target = copy
+    for step in at[:-1]:
+        target = target[step]
+    target[at[-1]] = value
+    return copy
+
+
+# What each hostile value must be refused as: the edge's own codes, or the schema's.
+EDGE_TEXT = [NUL, INNER_NUL, SURROGATE]
+EDGE_NUMBERS = [TOO_BIG, TOO_SMALL]
+WRONG_FOR = {
+    "string": [LONG, True, 5, 5.5, [], {}],
+    "integer": [2**63 - 1, -(2**63), True, False, "5", 5.0, 5.5, [], {}, "1e3"],
+    "array": ["x", {}, 5],
+    "object": ["x", [], 5],
+    "boolean": [1, 0, "true", "yes", 5.5, [], {}],
+    "number": ["x", True, 1e300, -1.0, [], {}],
+}
+
+
+def hostile_values(schema: dict[str, Any]) -> Iterator[tuple[Any, str | None]]:
+    """(value, the code it must be refused with, or None for any 4xx refusal)."""
+    kind = resolve(schema).get("type", "")
+    if kind not in WRONG_FOR:
+        pytest.fail(f"no hostile values for a field of type {kind!r}: add some")
+    yield from ((text, "invalid_text") for text in EDGE_TEXT)
+    yield from ((number, "invalid_number") for number in EDGE_NUMBERS)
+    yield from ((value, None) for value in WRONG_FOR[kind])
+    if not nullable(schema):
+        yield None, None
+
+
+def body_schema(method: str, path: str) -> dict[str, Any] | None:
+    content = SCHEMA["paths"][path][method.lower()].get("requestBody", {}).get("content", {})
+    return content.get("application/json", {}).get("schema")
+
+
+def hostile_requests(world, method, path) -> Iterator[tuple[str, Any, dict, str | None, str]]:
+    """(url, body, headers, expected code, what) for every hostile request of an operation."""
+    schema = body_schema(method, path)
+    body = valid(world, schema) if schema else None
+    url = url_of(world, path)
+    for at, leaf in leaves(schema, body) if schema else ():
+        for value, code in hostile_values(leaf):
+            yield url, replaced(body, at, value), {}, code, f"{at} = {value!r:.40}"
+    # An operation without a body ignores one, so it gets only what the edge refuses.
+    documents = [({**(body or {}), "extra": NUL}, "invalid_text"), ({NUL: 1}, "invalid_text")]
+    documents += [
+        ([TOO_BIG], "invalid_number"),
+        ({**(body or {}), "padding": HUGE}, "request_too_large"),
+    ]
+    documents += [([], None), ("x", None)] if schema else []
+    for document, code in documents:
+        yield url, document, {}, code, f"body = {document!r:.40}"
+    yield url, body, {"Idempotency-Key": NUL}, "invalid_text", "a NUL in a header"
+    for name in [s[1:-1] for s in path.split("/") if s.startswith("{")]:
+        for text, code in (("%00", "invalid_text"), ("9" * 30, None), ("a%00b", "invalid_text")):
+            yield url_of(world, path, **{name: text}), body, {}, code, f"path {name} = {text}"
+
+
+def send(client: Client, method: str, url: str, body: Any, headers: dict[str, str]) -> Any:
+    data = json.dumps(body) if body is not None else ""
+    return client.generic(method, url, data, "application/json", headers=headers)
+
+
+@pytest.mark.parametrize(("method", "path"), WRITES, ids=[f"{m} {p}" for m, p in WRITES])
+def test_a_write_refuses_hostile_input_with_a_stable_code_and_writes_nothing(world, method, path):
+    client = client_for(world, path)
+    before = table_contents()
+    for url, body, headers, code, what in hostile_requests(world, method, path):
+        response = send(client, method, url, body, headers)
+        assert 400 <= response.status_code < 500, (what, response.status_code, response.content)
+        answer = response.json()
+        assert code is None or answer["code"] == code, (what, answer)
+        assert isinstance(answer["code"], str) and answer["code"] != "server_error", what
+        assert changed_tables(before) == [], what
+    schema = body_schema(method, path)
+    response = send(
+        client, method, url_of(world, path), valid(world, schema) if schema else None, {}
+    )
+    assert response.status_code in (200, 201), f"the valid request was refused: {response.content}"
+    assert changed_tables(before) != []
+
+
+QUERY_TEXTS = [("%00", "invalid_text"), ("a%00b", "invalid_text"), ("%ED%A0%80", None)]
+QUERY_NUMBERS = [("9" * 30, None), ("-5", None), ("%C2%B2", None), ("true", None), ("1.5", None)]
+
+
+@pytest.mark.parametrize(("method", "path"), READS, ids=[f"{m} {p}" for m, p in READS])
+def test_a_read_refuses_hostile_query_and_path_without_a_server_error(world, method, path):
+    client = client_for(world, path)
+    parameters = SCHEMA["paths"][path]["get"].get("parameters", [])
+    queries = [p["name"] for p in parameters if p["in"] == "query"] or ["q"]
+    names = [s[1:-1] for s in path.split("/") if s.startswith("{")]
+    requests = [
+        (f"{url_of(world, path)}?{query}={text}", code)
+        for query in queries
+        for text, code in QUERY_TEXTS + QUERY_NUMBERS
+    ] + [(url_of(world, path, **{name: "%00"}), "invalid_text") for name in names]
+    required = {p["name"]: valid(world, p["schema"]) for p in parameters if p.get("required")}
+    baseline = client.get(
+        url_of(world, path), {k: v for k, v in required.items() if k not in names}
+    )
+    assert baseline.status_code in (200, 404), baseline.content  # 404: nothing sealed yet
+    for url, code in requests:
+        response = client.get(url)
+        assert response.status_code < 500, (url, response.content)
+        assert code is None or response.json()["code"] == code, url

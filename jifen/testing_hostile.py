@@ -1,0 +1,126 @@
+"""For the tests that send hostile input to every route: the values they send, a programme
+full of real objects to put in paths and forms, and a snapshot of every table to prove that a
+refused request wrote nothing."""
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from jifen.accounts.models import PersonalToken, User
+from jifen.accounts.services import create_personal_token
+from jifen.ledger import services as ledger
+from jifen.ledger.models import Approval, Hold, Transaction
+from jifen.programmes import services
+from jifen.programmes.models import (
+    Community,
+    Household,
+    Invitation,
+    Member,
+    Programme,
+    Role,
+    RoleKind,
+)
+from jifen.programmes.staff import offer_role
+from jifen.testing import (
+    make_community,
+    make_household,
+    make_member,
+    make_programme,
+    make_resident_user,
+    make_staff,
+    make_user,
+)
+
+NUL = "\x00"
+INNER_NUL = "a\x00b"
+SURROGATE = "\ud800"
+LONG = "长" * 100_000  # within the request limits, beyond any field's
+HUGE = "x" * 10_000_000  # beyond the request limits
+TOO_BIG = 2**63
+TOO_SMALL = -(2**63) - 1
+# Tables a request may write without writing data: the session of the signed-in client.
+NOT_DATA = {"django_session"}
+
+
+@dataclass(frozen=True)
+class World:
+    """One public programme with an object of every kind a route names."""
+
+    programme: Programme
+    community: Community
+    admin: User
+    organizer: User
+    resident: User
+    member: Member
+    other_member: Member
+    household: Household
+    transaction: Transaction
+    hold: Hold
+    approval: Approval
+    invitation: Invitation
+    invitation_token: str
+    role: Role
+    token: PersonalToken
+    role_offer_secret: str
+
+
+def make_world() -> World:
+    programme = make_programme(slug="xingfuli", name="幸福里社区")
+    Programme.objects.filter(pk=programme.pk).update(is_public=True)
+    programme.refresh_from_db()
+    community = make_community(programme=programme, name="东区")
+    make_community(programme=programme, name="西区")
+    admin = make_staff(programme=programme, kind=RoleKind.ADMIN, username="admin")
+    organizer = make_staff(programme=programme, kind=RoleKind.ORGANIZER, username="organizer")
+    household = make_household(community=community)
+    member = make_member(community=community, name="王秀英", household=household)
+    other = make_member(community=community, name="李建国", household=household)
+    ledger.award_points(member=member, amount=100, reason="seed", actor=admin)
+    to_reverse = ledger.award_points(member=member, amount=5, reason="to reverse", actor=admin)
+    invitation, token = services.create_invitation(actor=admin, member=other)
+    return World(
+        programme=programme,
+        community=community,
+        admin=admin,
+        organizer=organizer,
+        resident=make_resident_user(member=member),
+        member=member,
+        other_member=other,
+        household=household,
+        transaction=to_reverse.transaction,  # type: ignore[arg-type]
+        hold=ledger.hold_points(member=member, amount=10, reference="r1", actor=admin),
+        approval=ledger.request_approval(
+            kind="adjust", member=member, amount=5, reason="seed", actor=organizer
+        ),
+        invitation=invitation,
+        invitation_token=token,
+        role=Role.objects.get(user=organizer, programme=programme),
+        token=create_personal_token(user=admin, name="seed")[0],
+        role_offer_secret=offer_role(
+            actor=admin,
+            programme=programme,
+            user=make_user(username="colleague"),
+            login="colleague",
+            kind=RoleKind.CASHIER,
+        )[1],
+    )
+
+
+def table_contents() -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table (but the sessions'), to compare before and after."""
+    contents = {}
+    with connection.cursor() as cursor:
+        for table in sorted(set(connection.introspection.table_names()) - NOT_DATA):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            rows = [tuple(_plain(v) for v in row) for row in cursor.fetchall()]
+            contents[table] = sorted(rows, key=repr)
+    return contents
+
+
+def changed_tables(before: dict[str, list[tuple[object, ...]]]) -> list[str]:
+    after = table_contents()
+    return [t for t in sorted(set(before) | set(after)) if before.get(t) != after.get(t)]
+
+
+def _plain(value: object) -> object:
+    return bytes(value) if isinstance(value, memoryview) else value
