@@ -80,13 +80,15 @@ class ErrorOut(Schema):
 
 # The refusals an operation may answer, by status, with when each applies.
 ERROR_STATUSES: dict[int, str] = {
-    400: "The body is not valid JSON (`invalid_json`).",
+    400: "A character or a number that cannot be stored, in the path, the query, a header or "
+    "the body (`invalid_text`, `invalid_number`), or a body that is not JSON (`invalid_json`).",
     401: "Not signed in, or the token is wrong or revoked (`unauthenticated`).",
     403: "A session write without its CSRF token (`csrf_failed`), or not allowed.",
     404: "Not found, or not yours to see: the two look the same (`not_found`).",
     409: "Refused by what is already there: a conflict, points that are not there, a key "
     "used for another request (`idempotency_conflict`) …",
     422: "The input is not valid (`invalid_input`, with `errors`) or a rule refuses it.",
+    413: "The body is larger than the server reads (`request_too_large`).",
 }
 
 
@@ -120,7 +122,9 @@ def declare_errors(schema: dict[str, Any]) -> None:
 
 def error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     """What an operation can refuse with: signed-in operations 401, signed-in writes 403 and
-    409, any with a path parameter 404, any with input 422, any with a body 400."""
+    409, any with a path parameter 404, any with input 422, any with a body 413, and every
+    one 400 (the edge refuses a NUL or a broken character wherever it is, even in a query
+    parameter the operation does not read)."""
     has_body = "requestBody" in operation
     signed_in, write = bool(operation.get("security")), method != "get"
     statuses = {
@@ -129,7 +133,8 @@ def error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[in
         404: "{" in path,
         409: write,
         422: has_body or bool(operation.get("parameters")),
-        400: has_body,
+        400: True,
+        413: has_body,
     }
     return sorted(status for status, applies in statuses.items() if applies)
 
