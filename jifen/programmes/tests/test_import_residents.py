@@ -368,7 +368,7 @@ def test_messages_and_columns_are_in_the_active_language(scope):
         assert errors[0].label == "手机号" and "不是" in errors[0].message
     with translation.override("fr"):
         _, errors = refused(scope, [changed(GOOD[0], phone="123")])
-    assert errors[0].message == "« 123 » n’est pas un numéro de téléphone valide."
+    assert errors[0].message == "«\u00a0123\u00a0» n’est pas un numéro de téléphone valide."
 
 
 def test_row_numbers_count_the_blank_rows_of_the_sheet(scope):
