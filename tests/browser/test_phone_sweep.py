@@ -6,11 +6,14 @@ Filled the way that overflows: a balance of six digits, long reasons, a sealed h
 proofs, a checked entry with its proof on the transparency page."""
 
 import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import translation
 
 from jifen.ledger.services import award_points
 from jifen.programmes import services
-from jifen.testing import PASSWORD
+from jifen.programmes.models import RoleKind
+from jifen.programmes.staff import offer_role
+from jifen.testing import PASSWORD, make_community, make_programme, make_staff
 from jifen.transparency.sequencer import seal_all
 
 pytestmark = pytest.mark.browser
@@ -83,6 +86,79 @@ def test_public_pages_fit_a_phone_in_every_language(
         for name, address in _public_pages(programme, history, token).items():
             page.goto(address.format(lang=language))
             problems += _check(page, screenshot, language, name)
+    assert problems == []
+
+
+# Every page outside the console and the API, by URL name, and where the sweep opens it: a
+# new public or resident page must be added here (a test below lists them from the URLs).
+SWEPT = {
+    "home": "front",
+    "landing": "landing",
+    "transparency": "transparency",
+    "login": "login",
+    "invitation": "invitation, consent-sign-in, consent-answer",
+    "role-offer": "role-offer-sign-in, role-offer-answer",
+    "resident-home": "resident-me",
+    "resident-points": "resident-me-points",
+    "api_tokens": "resident-tokens",
+}
+NOT_PAGES = {  # answers that are not pages to look at
+    "logout": "POST only, redirects",
+    "api_token_revoke": "POST only, redirects",
+    "set_language": "POST only, redirects",
+    "residents-template": "a file to download",
+}
+
+
+def test_the_sweep_opens_every_public_and_resident_page():
+    names = set(_page_names(get_resolver().url_patterns))
+    assert names - set(SWEPT) - set(NOT_PAGES) == set()
+
+
+def _page_names(patterns, prefix: str = ""):
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith(("api/", "operators/")) or "/console/" in route:
+            continue
+        if isinstance(pattern, URLResolver):
+            yield from _page_names(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield pattern.name
+
+
+@pytest.fixture
+def links(programme, member, resident, admin):
+    """A role offered to the resident, and another programme's invitation that she answers
+    signed in (she belongs to this one already): the two links a resident may be handed."""
+    _, secret = offer_role(
+        actor=admin, programme=programme, user=resident, login="13800138000", kind="reviewer"
+    )
+    elsewhere = make_programme(slug="dongcun", name="东村")
+    village = make_community(programme=elsewhere, name="一组")
+    village_admin = make_staff(programme=elsewhere, kind=RoleKind.ADMIN, username="cunguan")
+    joining = services.create_member(
+        actor=village_admin,
+        programme=elsewhere,
+        data=services.MemberData(display_name="王秀英", community=village, phone=member.phone),
+    )
+    _, token = services.create_invitation(actor=village_admin, member=joining)
+    return {"role-offer": f"/{{lang}}/role/{secret}/", "consent": f"/{{lang}}/invite/{token}/"}
+
+
+def test_the_links_a_resident_is_handed_fit_a_phone_in_every_language(new_page, screenshot, links):
+    problems: list[str] = []
+    for language in LANGUAGES:
+        page = new_page("phone", locale="en-US")
+        for name, address in links.items():
+            page.goto(address.format(lang=language))
+            problems += _check(page, screenshot, language, f"{name}-sign-in")
+        _sign_in(page, language)
+        for name, address in links.items():
+            page.goto(address.format(lang=language))
+            assert page.locator("main form button").count() >= 2  # accept, decline
+            problems += _check(page, screenshot, language, f"{name}-answer")
+        page.goto(f"/{language}/account/tokens/")
+        problems += _check(page, screenshot, language, "resident-tokens")
     assert problems == []
 
 
