@@ -197,7 +197,13 @@ def decline_role_offer(*, secret: str, user: User) -> None:
     actor: the programme does not get to learn who declined. Raises what accept_role_offer
     raises, RoleExists aside."""
     offer = _answer(secret=secret, user=user, status=RoleOfferStatus.DECLINED)
-    record(actor=None, programme=offer.programme, action="role.decline", target=offer)
+    record(
+        actor=None,
+        programme=offer.programme,
+        action="role.decline",
+        target=offer,
+        data={"kind": offer.kind},
+    )
 
 
 @transaction.atomic
@@ -209,7 +215,13 @@ def withdraw_role_offer(*, actor: User, offer: RoleOffer) -> None:
     )
     if not withdrawn:
         raise errors.RoleOfferClosed()
-    record(actor=actor, programme=offer.programme, action="role.withdraw", target=offer)
+    record(
+        actor=actor,
+        programme=offer.programme,
+        action="role.withdraw",
+        target=offer,
+        data={"kind": offer.kind},
+    )
 
 
 @transaction.atomic

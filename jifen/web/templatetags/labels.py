@@ -19,9 +19,11 @@ def action_label(action: str) -> str:
 
 @register.filter
 def audit_target(entry: AuditEntry) -> str:
-    """What the entry was done to, as recorded, except a role: its name is written in the
-    language of whoever acted (“管理员 · 幸福里社区”), so it is shown from its code."""
-    kind = entry.data.get("kind") if entry.target_type == "programmes.role" else None
+    """What the entry was done to, as recorded, except a role or a role offer: its name is
+    written in the language of whoever acted (“管理员 · 幸福里社区”), so it is shown from
+    its code."""
+    roles = ("programmes.role", "programmes.roleoffer")
+    kind = entry.data.get("kind") if entry.target_type in roles else None
     if kind not in RoleKind.values:
         return entry.target_repr
     _name, _dot, where = entry.target_repr.partition(" · ")

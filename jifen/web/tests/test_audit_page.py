@@ -63,3 +63,18 @@ def test_a_residents_history_names_its_actions(client, admin, programme, communi
     rows = client.get(url).text.split("<tbody>")[-1]
     assert f"<td>{label('en', 'member.create')}</td>" in rows
     assert "member.create" not in rows
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_role_offers_are_named_in_the_page_language_too(client, admin, programme, language):
+    from jifen.programmes.staff import offer_role, withdraw_role_offer
+
+    with translation.override("zh-hans"):
+        offer, _ = offer_role(
+            actor=admin, programme=programme, user=make_user(), login="x", kind="reviewer"
+        )
+        withdraw_role_offer(actor=admin, offer=offer)
+    client.force_login(admin)
+    rows = client.get(f"/{language}/p/xingfuli/console/audit/").text.split("<tbody>")[1]
+    assert rows.count(f"<td>{role_name(language, 'reviewer')} · 幸福里社区</td>") == 2
+    assert role_name("zh-hans", "reviewer") not in rows
