@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from jifen.programmes import services
 from jifen.programmes.models import Community, Programme, Role, RoleKind, RoleOffer
@@ -16,8 +17,9 @@ def console(client, admin):
     return client
 
 
-def url(name, programme, *args):
-    return reverse(name, args=[programme.slug, *args])
+def url(name, programme, *args, language="en"):
+    with translation.override(language):
+        return reverse(name, args=[programme.slug, *args])
 
 
 def test_the_overview_counts_residents_and_draws_the_chart(console, programme, community):
