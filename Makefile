@@ -28,16 +28,27 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 messages: setup
 	$(JIFEN) makemessages -l zh_Hans -l fr --no-obsolete \
 		--ignore=.venv --ignore=.tools --ignore=var --ignore=artifacts --ignore=tests
 
+# bench/ledger.py fills a PostgreSQL database of its own: dropped and created anew on
+# BENCH_SERVER at each run (the other benchmarks make their own throwaway databases).
+BENCH_SERVER ?= postgres://postgres@127.0.0.1:5432
 bench: setup
 	@$(UV) sync --frozen --group bench --quiet
 	@for script in bench/*.py; do \
 		case "$$script" in *_settings.py) continue;; esac; \
-		echo "== $$script"; $(VENV)/bin/python "$$script" || exit 1; \
+		echo "== $$script"; \
+		if [ "$$script" = bench/ledger.py ]; then \
+			psql -q "$(BENCH_SERVER)/postgres" -c "DROP DATABASE IF EXISTS jifen_bench" \
+				-c "CREATE DATABASE jifen_bench" || exit 1; \
+			DATABASE_URL="$(BENCH_SERVER)/jifen_bench" $(VENV)/bin/python "$$script" || exit 1; \
+		else \
+			$(VENV)/bin/python "$$script" || exit 1; \
+		fi; \
 	done
 
 setup: venv translations
