@@ -1,5 +1,7 @@
 """Finding (or opening) the accounts that a service moves points between."""
 
+from typing import Any, Protocol, cast
+
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
@@ -7,7 +9,7 @@ from jifen.ledger.models import UNBOUNDED, Account, AccountKind, Asset, LedgerPo
 from jifen.programmes.models import Community, Member, Programme, ProgrammeWalletLevel
 
 
-def _open(lookup: dict, defaults: dict) -> Account:  # type: ignore[type-arg]
+def _open(lookup: dict[str, Any], defaults: dict[str, Any]) -> Account:
     account = Account.objects.filter(**lookup).first()
     if account is not None:
         return account
@@ -32,7 +34,7 @@ def wallet_of(member: Member, asset: str = Asset.POINTS) -> Account:
     return _open({**_wallet_lookup(member), "asset": asset}, {"programme_id": member.programme_id})
 
 
-def _wallet_lookup(member: Member) -> dict:  # type: ignore[type-arg]
+def _wallet_lookup(member: Member) -> dict[str, Any]:
     if member.programme.wallet_level == ProgrammeWalletLevel.HOUSEHOLD and member.household_id:
         return {"household_id": member.household_id, "kind": AccountKind.HOUSEHOLD}
     return {"member_id": member.pk, "kind": AccountKind.MEMBER}
@@ -64,13 +66,23 @@ def award_sources(
         return policy_of(member.programme), None
     policy = found[0]
     policy.programme = member.programme  # callers read its time zone: no second query
-    if policy.wallet_id is None or policy.issuance_id is None:
+    sources = cast(_Sources, policy)  # the columns the raw query adds to the policy's
+    if sources.wallet_id is None or sources.issuance_id is None:
         return policy, None
-    wallet = _identity(policy.wallet_id, lookup["kind"], asset, policy.wallet_is_bounded)
+    wallet = _identity(sources.wallet_id, lookup["kind"], asset, sources.wallet_is_bounded)
     issuance = _identity(
-        policy.issuance_id, AccountKind.ISSUANCE, asset, policy.issuance_is_bounded
+        sources.issuance_id, AccountKind.ISSUANCE, asset, sources.issuance_is_bounded
     )
     return policy, (wallet, issuance)
+
+
+class _Sources(Protocol):
+    """What _AWARD_SOURCES reads beside the policy's own fields (NULL: no such account yet)."""
+
+    wallet_id: int | None
+    wallet_is_bounded: object
+    issuance_id: int | None
+    issuance_is_bounded: object
 
 
 def open_award_accounts(member: Member, asset: str = Asset.POINTS) -> tuple[Account, Account]:
@@ -146,10 +158,7 @@ def wallets_for(members: list[Member], asset: str = Asset.POINTS) -> dict[int, A
 
 def member_accounts_for(members: list[Member], asset: str = Asset.POINTS) -> dict[int, Account]:
     """Each member's own account (lifetime earnings), opening missing ones."""
-    accounts = {
-        a.member_id: a
-        for a in Account.objects.filter(kind=AccountKind.MEMBER, asset=asset, member__in=members)
-    }
+    accounts = _own_accounts(members, asset)
     missing = [m for m in members if m.pk not in accounts]
     Account.objects.bulk_create(
         [
@@ -159,16 +168,19 @@ def member_accounts_for(members: list[Member], asset: str = Asset.POINTS) -> dic
         ignore_conflicts=True,
     )
     if missing:
-        accounts = {
-            a.member_id: a
-            for a in Account.objects.filter(
-                kind=AccountKind.MEMBER, asset=asset, member__in=members
-            )
-        }
+        accounts = _own_accounts(members, asset)
     return accounts
 
 
-def _existing(members: list[Member], asset: str) -> dict[tuple[str, int], Account]:
+def _own_accounts(members: list[Member], asset: str) -> dict[int, Account]:
+    accounts = {}
+    for a in Account.objects.filter(kind=AccountKind.MEMBER, asset=asset, member__in=members):
+        assert a.member_id is not None  # member__in matches no NULL
+        accounts[a.member_id] = a
+    return accounts
+
+
+def _existing(members: list[Member], asset: str) -> dict[tuple[str, int | None], Account]:
     households = {m.household_id for m in members if m.household_id}
     accounts = Account.objects.filter(asset=asset).filter(
         Q(kind=AccountKind.MEMBER, member__in=members)

@@ -58,7 +58,16 @@ def award_points(
     )
 
 
-def _award(member, amount, reason, actor, reference, key, digest, asset):  # type: ignore[no-untyped-def]
+def _award(
+    member: Member,
+    amount: int,
+    reason: str,
+    actor: User | None,
+    reference: str,
+    key: str | None,
+    digest: str,
+    asset: str,
+) -> AwardResult:
     require_active(member)
     policy, accounts = award_sources(member, asset)
     now = clock.now()

@@ -3,6 +3,8 @@ step instead of one per member, built on jifen.lib.bulk_sql (array literals on P
 JSON on SQLite)."""
 
 import json
+from collections.abc import Sequence
+from datetime import datetime
 
 from django.db import connection
 
@@ -41,7 +43,7 @@ def add_to_columns(columns: list[str], amounts: dict[int, int]) -> dict[int, int
     return result
 
 
-def insert_postings_and_lots(rows: list[list[object]], expires_at: object) -> None:
+def insert_postings_and_lots(rows: list[list[object]], expires_at: datetime | None) -> None:
     """PostgreSQL: postings (transaction id, account id, amount, balance_after), inserted in
     their order, and a lot expiring at `expires_at` for each credit (every credit of a bulk
     award is to a wallet), in one statement: posting ids never travel back and forth."""
@@ -160,7 +162,9 @@ def move_counters(rows: list[tuple[int, int, int]]) -> int:
         return cursor.rowcount
 
 
-def _relation(columns: list[tuple[str, str]], rows: list[tuple]) -> tuple[str, list[str]]:  # type: ignore[type-arg]
+def _relation(
+    columns: list[tuple[str, str]], rows: Sequence[tuple[object, ...]]
+) -> tuple[str, list[str]]:
     """`rows` as a relation named u with `columns` (name, SQL type: bigint or text), for a
     FROM clause, and its parameters: arrays unnested on PostgreSQL, a JSON array on SQLite."""
     names = [name for name, _ in columns]

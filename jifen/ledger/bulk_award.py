@@ -3,7 +3,9 @@ transaction per member, written with a handful of set-based statements."""
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import prefetch_related_objects
@@ -15,11 +17,11 @@ from jifen.ledger.accounts import member_accounts_for, policy_of, system_account
 from jifen.ledger.awards import AwardResult
 from jifen.ledger.bulk import add_to_columns, insert_postings_and_lots, points_accounts
 from jifen.ledger.checks import once, require_active, require_amount, require_reason
-from jifen.ledger.limits import Taken, charge_many
+from jifen.ledger.limits import Charges, Taken, charge_many
 from jifen.ledger.models import AccountKind, LedgerPolicy, Transaction, TransactionKind
 from jifen.ledger.policy import award_limits, expiry_for, truncates
 from jifen.lib import clock
-from jifen.lib.bulk_sql import insert_select, saved_instances
+from jifen.lib.bulk_sql import SQLValue, insert_select, saved_instances
 from jifen.lib.ids import new_public_ids
 from jifen.programmes.models import Community, Member, Programme, ProgrammeWalletLevel
 
@@ -63,7 +65,17 @@ class _Wallet:
     balance: int  # before this award
 
 
-def _bulk(programme, awards, reason, actor, key, digest):  # type: ignore[no-untyped-def]
+Awards = list[tuple[Member, int]]  # (member, points)
+
+
+def _bulk(
+    programme: Programme,
+    awards: Awards,
+    reason: str,
+    actor: User | None,
+    key: str | None,
+    digest: str,
+) -> list[AwardResult]:
     now = clock.now()
     policy = policy_of(programme)
     granted = _granted(programme, policy, awards, now)
@@ -82,7 +94,7 @@ def _bulk(programme, awards, reason, actor, key, digest):  # type: ignore[no-unt
     return [
         AwardResult(done[m.pk][0], a, t.granted, done[m.pk][1], t.truncated_by)
         if t.granted
-        else AwardResult(None, a, 0, wallets[m.pk].balance, t.truncated_by)  # type: ignore[arg-type]
+        else AwardResult(None, a, 0, wallets[m.pk].balance, t.truncated_by)  # type: ignore[arg-type]  # nothing awarded: no tx
         for (m, a), t in zip(awards, granted, strict=True)
     ]
 
@@ -116,7 +128,16 @@ def _own_accounts(members: list[Member]) -> dict[int, int]:
     return {m.pk: found[("member", m.pk)][0] for m in members}
 
 
-def _transactions(programme, live, charges, reason, actor, key, digest, now) -> list[Transaction]:  # type: ignore[no-untyped-def]
+def _transactions(
+    programme: Programme,
+    live: Awards,
+    charges: list[Charges],
+    reason: str,
+    actor: User | None,
+    key: str | None,
+    digest: str,
+    now: datetime,
+) -> list[Transaction]:
     """One award transaction per member, written by one statement (per batch on SQLite),
     each with the counters it charged (a reversal gives them back); returns instances
     carrying what callers read (public id, member, time)."""
@@ -124,7 +145,7 @@ def _transactions(programme, live, charges, reason, actor, key, digest, now) -> 
     keys = [f"{key}#{i}" if key else None for i in range(len(live))]
     charged = [json.dumps(c) if c else None for c in charges]
     rows = [[pid, m.pk, k, c] for pid, (m, _), k, c in zip(ids, live, keys, charged, strict=True)]
-    constants = {
+    constants: dict[str, SQLValue] = {
         "programme_id": programme.pk,
         "kind": TransactionKind.AWARD.value,
         "reason": reason,
@@ -139,7 +160,9 @@ def _transactions(programme, live, charges, reason, actor, key, digest, now) -> 
         ("idempotency_key", "text"),
         ("charged", "jsonb"),
     ]
-    saved = dict(insert_select("ledger_transaction", constants, varying, rows, "public_id, id"))
+    saved: dict[str, int] = dict(
+        insert_select("ledger_transaction", constants, varying, rows, "public_id, id")
+    )
     template = Transaction(
         programme=programme,
         kind=TransactionKind.AWARD,
@@ -163,13 +186,21 @@ def _transactions(programme, live, charges, reason, actor, key, digest, now) -> 
     )
     member = Transaction._meta.get_field("member")
     for tx, (m, _) in zip(txs, live, strict=True):
-        member.set_cached_value(tx, m)  # type: ignore[union-attr]
+        member.set_cached_value(tx, m)
     return txs
 
 
-def _postings_and_lots(programme, policy, live, txs, wallets, balances, now) -> None:  # type: ignore[no-untyped-def]
+def _postings_and_lots(
+    programme: Programme,
+    policy: LedgerPolicy,
+    live: Awards,
+    txs: list[Transaction],
+    wallets: dict[int, _Wallet],
+    balances: list[int],
+    now: datetime,
+) -> None:
     issuance = _issuance_accounts(programme, {m.community_id for m, _ in live})
-    rows = []
+    rows: list[list[object]] = []
     for (m, g), tx, after in zip(live, txs, balances, strict=True):
         rows.append([tx.pk, issuance[m.community_id], -g, None])
         rows.append([tx.pk, wallets[m.pk].id, g, after])
@@ -204,7 +235,9 @@ def _issuance_accounts(programme: Programme, community_ids: set[int]) -> dict[in
     return {c.pk: system_account(c, AccountKind.ISSUANCE).pk for c in communities}
 
 
-def _granted(programme: Programme, policy: LedgerPolicy, awards, now) -> list[Taken]:  # type: ignore[no-untyped-def]
+def _granted(
+    programme: Programme, policy: LedgerPolicy, awards: Awards, now: datetime
+) -> list[Taken]:
     """What each member may receive under the caps and quotas, why less, and the counters it
     moved: all counters at once, each member charged after the ones before it in the list
     (a household cap or a community quota is shared), as awarding one by one would."""
@@ -215,7 +248,7 @@ def _granted(programme: Programme, policy: LedgerPolicy, awards, now) -> list[Ta
     return charge_many(programme, requests, truncate=truncates(policy))
 
 
-def _balances(wallets: dict[int, _Wallet], live) -> list[int]:  # type: ignore[no-untyped-def]
+def _balances(wallets: dict[int, _Wallet], live: Awards) -> list[int]:
     """Credit every wallet in one statement (per batch on SQLite); return each posting's
     balance_after (several members may share a household wallet: their postings follow one
     another)."""
@@ -231,14 +264,14 @@ def _balances(wallets: dict[int, _Wallet], live) -> list[int]:  # type: ignore[n
     return after
 
 
-def _sum_by(pairs) -> dict[int, int]:  # type: ignore[no-untyped-def]
+def _sum_by(pairs: Iterable[tuple[int, int]]) -> dict[int, int]:
     totals: dict[int, int] = defaultdict(int)
     for key, value in pairs:
         totals[key] += value
     return dict(totals)
 
 
-def _replay(programme, key, awards) -> list[AwardResult]:  # type: ignore[no-untyped-def]
+def _replay(programme: Programme, key: str | None, awards: Awards) -> list[AwardResult]:
     txs = {
         t.member_id: t
         for t in Transaction.objects.filter(
@@ -251,9 +284,9 @@ def _replay(programme, key, awards) -> list[AwardResult]:  # type: ignore[no-unt
         leg = next((p for p in tx.postings.all() if p.amount > 0), None) if tx else None
         results.append(
             AwardResult(
-                tx,
+                tx,  # type: ignore[arg-type]  # None when nothing was awarded
                 amount,
-                leg.amount if leg else 0,  # type: ignore[arg-type]
+                leg.amount if leg else 0,
                 leg.balance_after or 0 if leg else 0,
             )
         )

@@ -18,10 +18,11 @@ from jifen.ledger.models import (
     ApprovalKind,
     ApprovalStatus,
     Lot,
+    Posting,
     Transaction,
     TransactionKind,
 )
-from jifen.ledger.postings import Leg, post_expiring
+from jifen.ledger.postings import Leg, LotPlan, post_expiring
 from jifen.lib import clock
 from jifen.programmes.models import Member, Role, RoleKind
 
@@ -176,7 +177,9 @@ NOT_REVERSIBLE = {
 }
 
 
-def _reverse(original, reason, actor, key, digest):  # type: ignore[no-untyped-def]
+def _reverse(
+    original: Transaction, reason: str, actor: User, key: str | None, digest: str
+) -> Transaction:
     if original.kind in NOT_REVERSIBLE:
         raise errors.NotReversible()
     # Two reversals of one transaction at once: the second waits here, then sees the first.
@@ -204,22 +207,22 @@ def _reverse(original, reason, actor, key, digest):  # type: ignore[no-untyped-d
         lot_plan=_own_lots(postings),
     )
     earned = sum(p.amount for p in postings if p.amount > 0 and p.account.kind in WALLETS)
-    if original.kind in EARNING and earned and original.member_id:
+    if original.kind in EARNING and earned and original.member is not None:
         add_lifetime(original.member, -earned)
     return tx
 
 
-def _lock_wallets(postings) -> None:  # type: ignore[no-untyped-def]
+def _lock_wallets(postings: list[Posting]) -> None:
     """Lock the wallets before reading their lots, so that a concurrent spend cannot take the
     lot between our reading and our writing; in primary-key order, as every writer locks."""
     ids = [p.account_id for p in postings if p.account.kind in WALLETS]
     list(Account.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
 
 
-def _own_lots(postings) -> dict[int, list[tuple[int, int]]]:  # type: ignore[no-untyped-def]
+def _own_lots(postings: list[Posting]) -> LotPlan:
     """Taking back credited points takes them from the lot they opened; if the resident spent
     some of it, the reversal is refused rather than eat into other points."""
-    plan = {}
+    plan: LotPlan = {}
     for posting in postings:
         if posting.amount > 0 and posting.account.kind in WALLETS:
             lot = Lot.objects.filter(posting=posting).first()

@@ -4,12 +4,13 @@ real services at past dates, in the order of those dates."""
 
 import random
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from jifen.accounts.models import User
 from jifen.ledger import services
 from jifen.ledger.models import Transaction, TransactionKind
 from jifen.ledger.services import bulk_award, expire_lots
@@ -52,12 +53,12 @@ POLICY = services.PolicySettings(
 
 
 @demo_steps.register(order=5)
-def real_caps(*, programme: Programme, staff: dict, seed: int) -> None:  # type: ignore[type-arg]
+def real_caps(*, programme: Programme, staff: dict[str, User], seed: int) -> None:
     services.update_policy(actor=staff[RoleKind.ADMIN], programme=programme, settings=POLICY)
 
 
 @demo_steps.register(order=10)
-def six_months_of_points(*, programme: Programme, staff: dict, seed: int) -> None:  # type: ignore[type-arg]
+def six_months_of_points(*, programme: Programme, staff: dict[str, User], seed: int) -> None:
     """Everything is written in the order of its date, as it would have happened: each
     entry's balance follows from the one before it."""
     rng = random.Random(seed + 10)
@@ -83,17 +84,26 @@ def six_months_of_points(*, programme: Programme, staff: dict, seed: int) -> Non
             event()
 
 
-Event = tuple[datetime, Callable[[], None]]
+Event = tuple[datetime, Callable[[], object]]  # what it returns is not read
 
 
-def _activity(programme, members, weights, rng) -> None:  # type: ignore[no-untyped-def]
+def _activity(
+    programme: Programme, members: list[Member], weights: list[float], rng: random.Random
+) -> None:
     what, points = rng.choice(ACTIVITIES)
     people = {m.pk: m for m in rng.choices(members, weights, k=rng.randint(15, 60))}
     with transaction.atomic():
         bulk_award(programme=programme, reason=what, awards=[(m, points) for m in people.values()])
 
 
-def _last_december(programme, members, weights, rng, tz, today) -> list[Event]:  # type: ignore[no-untyped-def]
+def _last_december(
+    programme: Programme,
+    members: list[Member],
+    weights: list[float],
+    rng: random.Random,
+    tz: ZoneInfo,
+    today: date,
+) -> list[Event]:
     """Points earned last December, cleared at the end of that year by the expiry run."""
     return [
         (
@@ -104,7 +114,14 @@ def _last_december(programme, members, weights, rng, tz, today) -> list[Event]: 
     ]
 
 
-def _everyday_life(programme, members, staff, rng, tz, today) -> list[Event]:  # type: ignore[no-untyped-def]
+def _everyday_life(
+    programme: Programme,
+    members: list[Member],
+    staff: dict[str, User],
+    rng: random.Random,
+    tz: ZoneInfo,
+    today: date,
+) -> list[Event]:
     """Redemptions, donations to the fund, one grant, a few reversed mistakes, and the award
     the demo resident sees as today's feedback."""
     events: list[Event] = [
@@ -139,19 +156,21 @@ def _shop(members: list[Member], rng: random.Random) -> None:
     _try(lambda: services.donate_points(member=donor, amount=gift))
 
 
-def _grant_and_reverse(programme, members, staff, rng) -> None:  # type: ignore[no-untyped-def]
+def _grant_and_reverse(
+    programme: Programme, members: list[Member], staff: dict[str, User], rng: random.Random
+) -> None:
     _grant(members[3], staff)
     _reverse_some(programme, staff, rng)
 
 
-def _grant(member: Member, staff: dict) -> None:  # type: ignore[type-arg]
+def _grant(member: Member, staff: dict[str, User]) -> None:
     approval = services.request_approval(
         kind="grant", member=member, amount=30, reason="困难家庭帮扶", actor=staff[RoleKind.ADMIN]
     )
     _try(lambda: services.approve(approval=approval, actor=staff[RoleKind.REVIEWER]))
 
 
-def _reverse_some(programme: Programme, staff: dict, rng: random.Random) -> None:  # type: ignore[type-arg]
+def _reverse_some(programme: Programme, staff: dict[str, User], rng: random.Random) -> None:
     awards = list(
         Transaction.objects.filter(programme=programme, kind=TransactionKind.AWARD).order_by("-id")[
             :200
@@ -159,13 +178,16 @@ def _reverse_some(programme: Programme, staff: dict, rng: random.Random) -> None
     )
     for original in rng.sample(awards, 3):
         _try(
-            lambda o=original: services.reverse_transaction(
-                original=o, reason="重复录入", actor=staff[RoleKind.ADMIN]
+            partial(
+                services.reverse_transaction,
+                original=original,
+                reason="重复录入",
+                actor=staff[RoleKind.ADMIN],
             )
         )
 
 
-def _try(action) -> None:  # type: ignore[no-untyped-def]
+def _try(action: Callable[[], object]) -> None:
     try:
         with transaction.atomic():
             action()

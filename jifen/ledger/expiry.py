@@ -37,7 +37,8 @@ def _expire(account: Account, now: datetime) -> int:
     if not total:
         return 0
     owner = account.member or account.household
-    community = owner.community  # type: ignore[union-attr]
+    assert owner is not None  # only wallets hold lots: a member's or a household's
+    community = owner.community
     tx = Transaction(
         programme=account.programme,
         kind=TransactionKind.EXPIRE,

@@ -310,7 +310,13 @@ class CapAction(models.TextChoices):
 
 
 # 001 篇三: a village's monthly quota by population (≤ 3,000 → 250 … > 12,000 → 1,500).
-DEFAULT_QUOTA_TIERS = [[3000, 250], [6000, 500], [9000, 750], [12000, 1000], [None, 1500]]
+DEFAULT_QUOTA_TIERS: list[list[int | None]] = [
+    [3000, 250],
+    [6000, 500],
+    [9000, 750],
+    [12000, 1000],
+    [None, 1500],
+]
 
 
 class LedgerPolicy(models.Model):

@@ -1,7 +1,9 @@
 """Pure readings of a programme's ledger policy: which limits an award meets, when points
 expire. Numbers come from configuration (LedgerPolicy), never from code."""
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, cast
 
 from jifen.ledger import errors
 from jifen.ledger.limits import Limit
@@ -14,7 +16,7 @@ def quota_for(population: int, tiers: list[list[int | None]] | None = None) -> i
     """The monthly quota of a community of this population (001 篇三's table by default)."""
     for ceiling, quota in tiers or DEFAULT_QUOTA_TIERS:
         if ceiling is None or population <= ceiling:
-            return int(quota)  # type: ignore[arg-type]
+            return int(cast(int, quota))  # [population, quota]: only a population is None
     return 0
 
 
@@ -35,7 +37,7 @@ def award_limits(policy: LedgerPolicy, member: Member, at: datetime) -> list[Lim
     return limits
 
 
-def _cap_refusal(cap: dict):  # type: ignore[no-untyped-def,type-arg]
+def _cap_refusal(cap: dict[str, Any]) -> Callable[[], errors.CapReached]:
     return lambda: errors.CapReached(limit=cap["limit"], period=CapPeriod(cap["period"]).label)
 
 

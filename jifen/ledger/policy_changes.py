@@ -5,7 +5,7 @@ checked in full, then saved with one audit entry that says what changed."""
 
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -49,12 +49,17 @@ class QuotaTier:
     quota: int
 
 
+def _tiers(rows: list[list[int | None]]) -> tuple[QuotaTier, ...]:
+    # Stored [population, quota] rows (JSON): only a population is None.
+    return tuple(QuotaTier(p, int(cast(int, q))) for p, q in rows)
+
+
 @dataclass(frozen=True)
 class PolicySettings:
     caps: tuple[Cap, ...] = ()
     when_capped: str = CapAction.TRUNCATE
     quotas_enabled: bool = False
-    quota_tiers: tuple[QuotaTier, ...] = tuple(QuotaTier(p, q) for p, q in DEFAULT_QUOTA_TIERS)  # type: ignore[arg-type]
+    quota_tiers: tuple[QuotaTier, ...] = _tiers(DEFAULT_QUOTA_TIERS)
     expiry_mode: str = ExpiryMode.YEAR_END
     rolling_months: int = 12
     transfers_allowed: bool = False
@@ -68,7 +73,7 @@ def settings_of(policy: LedgerPolicy, programme: Programme) -> PolicySettings:
         caps=tuple(Cap(c["scope"], c["period"], int(c["limit"])) for c in policy.caps),
         when_capped=policy.when_capped,
         quotas_enabled=policy.quotas_enabled,
-        quota_tiers=tuple(QuotaTier(p, int(q)) for p, q in tiers),  # type: ignore[arg-type]
+        quota_tiers=_tiers(tiers),
         expiry_mode=policy.expiry_mode,
         rolling_months=policy.rolling_months,
         transfers_allowed=policy.transfers_allowed,
@@ -119,7 +124,7 @@ def check_policy(settings: PolicySettings) -> None:
     _check_point_value(settings.point_value)
 
 
-def _whole(value: object, low: int, high: int) -> bool:
+def _whole(value: object, low: int, high: int) -> TypeGuard[int]:
     # type() rather than isinstance: True is not the number 1.
     return type(value) is int and low <= value <= high
 
@@ -157,7 +162,7 @@ def _check_tiers(tiers: tuple[QuotaTier, ...]) -> None:
             tier.population, above + 1, MAX_POPULATION
         ):
             raise refusal
-        above = tier.population  # type: ignore[assignment]
+        above = tier.population
     if tiers[-1].population is not None or not _whole(tiers[-1].quota, 1, MAX_QUOTA):
         raise refusal
 

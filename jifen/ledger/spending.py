@@ -29,7 +29,9 @@ def donate_points(
     )
 
 
-def _donate(member, amount, actor, key, digest):  # type: ignore[no-untyped-def]
+def _donate(
+    member: Member, amount: int, actor: User | None, key: str | None, digest: str
+) -> Transaction:
     require_active(member)
     tx = Transaction(
         programme=member.programme,
@@ -64,7 +66,14 @@ def hold_points(
     )
 
 
-def _hold(member, amount, reference, actor, key, digest):  # type: ignore[no-untyped-def]
+def _hold(
+    member: Member,
+    amount: int,
+    reference: str,
+    actor: User | None,
+    key: str | None,
+    digest: str,
+) -> Hold:
     require_active(member)
     wallet = wallet_of(member)
     holds = system_account(member.community, AccountKind.HOLDS)
@@ -109,7 +118,10 @@ def _close(hold: Hold, status: str, actor: User | None) -> Transaction:
     holds = held.postings.get(amount__gt=0).account
     wallet = Account.objects.get(pk=hold.account_id)
     settle = status == HoldStatus.SETTLED
-    target = system_account(holds.community, AccountKind.REDEMPTION) if settle else wallet
+    target = wallet
+    if settle:
+        assert holds.community is not None  # the holds account is a community's
+        target = system_account(holds.community, AccountKind.REDEMPTION)
     tx = Transaction(
         programme=hold.programme,
         member=held.member,

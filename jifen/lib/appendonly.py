@@ -4,16 +4,18 @@ The application never updates or deletes such rows; the triggers make sure nothi
 does either without leaving a trace (a tamperer must drop the trigger first)."""
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
 def append_only(table: str) -> migrations.RunPython:
     """A migration operation that installs (and on reverse removes) the triggers."""
 
-    def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+    def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         for statement in _install(schema_editor.connection.vendor, table):
             schema_editor.execute(statement)
 
-    def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+    def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         for statement in _remove(schema_editor.connection.vendor, table):
             schema_editor.execute(statement)
 
@@ -26,7 +28,7 @@ def restore_append_only(table: str) -> migrations.RunPython:
     table (Django rebuilds it to alter a column), PostgreSQL keeps them. Reversing it does
     nothing: the migration that first installed them removes them."""
 
-    def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+    def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         vendor = schema_editor.connection.vendor
         for statement in [*_remove(vendor, table), *_install(vendor, table)]:
             schema_editor.execute(statement)
@@ -63,7 +65,7 @@ def _remove(vendor: str, table: str) -> list[str]:
     ]
 
 
-def run_unguarded(schema_editor, table: str, statement: str) -> None:  # type: ignore[no-untyped-def]
+def run_unguarded(schema_editor: BaseDatabaseSchemaEditor, table: str, statement: str) -> None:
     """Run one statement on an append-only table with its triggers lifted and put back: for a
     migration that reshapes what is stored, never for the application."""
     vendor = schema_editor.connection.vendor

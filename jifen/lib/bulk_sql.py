@@ -8,7 +8,7 @@ as one JSON parameter, in batches."""
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Model
@@ -18,14 +18,17 @@ BATCH = 2_000
 
 M = TypeVar("M", bound=Model)
 
+# What a constant column may hold: what the driver adapts (a datetime as the ORM stores it).
+SQLValue = int | str | datetime | None
+
 
 def insert_select(
     table: str,
-    constants: dict[str, object],
+    constants: dict[str, SQLValue],
     varying: list[tuple[str, str]],
-    rows: list[list[object]],
+    rows: Sequence[Sequence[object]],
     returning: str,
-) -> list[tuple]:  # type: ignore[type-arg]
+) -> list[tuple[Any, ...]]:
     """INSERT many rows: `constants` are the same for every row, `varying` are (column, SQL
     type: bigint or text) filled from `rows` (no per-row parameters, no model instances).
     Rows are inserted in their order (ids follow it). Returns the `returning` columns, in no
@@ -36,7 +39,7 @@ def insert_select(
     names = ", ".join([*constants, *(column for column, _ in varying)])
     if connection.vendor == "postgresql":
         return _insert_unnest(table, names, constants, varying, rows, returning)
-    result: list[tuple] = []  # type: ignore[type-arg]
+    result: list[tuple[Any, ...]] = []
     picks = [f"json_extract(value, '$[{i}]')" for i in range(len(varying))]
     sql = (
         f"INSERT INTO {table} ({names}) SELECT {', '.join(['%s'] * len(constants) + picks)} "
@@ -49,7 +52,7 @@ def insert_select(
     return result
 
 
-def _adapted(value: object) -> object:
+def _adapted(value: SQLValue) -> SQLValue:
     """A datetime as the ORM would store it: on SQLite, text in UTC. Left to the driver, an
     aware datetime becomes text with its own offset, which sorts and compares wrongly
     beside the ORM's rows (10:00+08:00 after 07:00 UTC)."""
@@ -58,7 +61,14 @@ def _adapted(value: object) -> object:
     return value
 
 
-def _insert_unnest(table, names, constants, varying, rows, returning) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+def _insert_unnest(
+    table: str,
+    names: str,
+    constants: dict[str, SQLValue],
+    varying: list[tuple[str, str]],
+    rows: Sequence[Sequence[object]],
+    returning: str,
+) -> list[tuple[Any, ...]]:
     arrays = ", ".join(f"%s::{kind}[]" for _, kind in varying)
     columns = [f"u.c{i}" for i in range(len(varying))]
     sql = (

@@ -16,7 +16,8 @@ ROOT = Path(jifen.__file__).parent
 def _recorded_actions() -> tuple[set[str], set[str]]:
     """The actions passed to record(action=…) in application code: constants, and the
     endings of f-strings (f"{kind}.request" → ".request")."""
-    constants, endings = set(), set()
+    constants: set[str] = set()
+    endings: set[str] = set()
     for path in ROOT.rglob("*.py"):
         if "tests" in path.parts or "migrations" in path.parts:
             continue
@@ -27,9 +28,12 @@ def _recorded_actions() -> tuple[set[str], set[str]]:
                 if keyword.arg != "action":
                     continue
                 if isinstance(keyword.value, ast.Constant):
+                    assert isinstance(keyword.value.value, str)
                     constants.add(keyword.value.value)
                 elif isinstance(keyword.value, ast.JoinedStr):
-                    endings.add(keyword.value.values[-1].value)  # type: ignore[attr-defined]
+                    last = keyword.value.values[-1]
+                    assert isinstance(last, ast.Constant) and isinstance(last.value, str)
+                    endings.add(last.value)
     return constants, endings
 
 

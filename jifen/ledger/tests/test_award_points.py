@@ -164,7 +164,8 @@ def test_rolling_validity_counts_months_from_earning(member, policy):
     policy.save()
     with time_machine.travel(datetime(2026, 8, 31, 4, tzinfo=UTC)):
         award_points(member=member, amount=5, reason="x")
-    assert Lot.objects.get().expires_at.date().isoformat() == "2027-02-28"
+    expires_at = Lot.objects.get().expires_at
+    assert expires_at is not None and expires_at.date().isoformat() == "2027-02-28"
 
 
 def test_minutes_of_service_are_a_second_asset(member):

@@ -119,7 +119,7 @@ def test_a_replay_with_the_same_key_writes_nothing_and_returns_the_same_transact
         idempotency_key=key,
         awards=[(neighbour, 2), (member, 3)],
     )
-    assert sorted(Transaction.objects.values_list("idempotency_key", flat=True)) == [
+    assert sorted(map(str, Transaction.objects.values_list("idempotency_key", flat=True))) == [
         f"{key}#0",
         f"{key}#1",
     ]

@@ -3,6 +3,7 @@ their counters) gives exactly what charging them one after another (`charge`) gi
 same grants, the same refusals and truncation codes, the same counters moved."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -29,7 +30,7 @@ caps = st.lists(
     ),
     max_size=3,
 )
-policies = st.builds(
+policies: st.SearchStrategy[dict[str, Any]] = st.builds(
     dict,
     caps=caps,
     quotas_enabled=st.booleans(),

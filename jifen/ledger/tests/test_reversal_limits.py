@@ -144,6 +144,7 @@ def test_reversing_one_award_of_a_bulk_award_gives_back_exactly_its_charges(
         )
         assert [r.awarded for r in results] == [5, 4, 3]
         middle = Transaction.objects.get(pk=results[1].transaction.pk)
+        assert middle.charged is not None
         counters = {(x.scope, x.period): x.pk for x in Counter.objects.all()}
         assert sorted(middle.charged) == sorted(
             [counters[key], 4]

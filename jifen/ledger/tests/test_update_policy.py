@@ -4,6 +4,7 @@ nothing."""
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -88,7 +89,7 @@ def test_saving_the_same_settings_again_records_nothing(admin, programme):
     assert AuditEntry.objects.filter(action="policy.update").count() == 1
 
 
-def _with(**changes: object) -> PolicySettings:
+def _with(**changes: Any) -> PolicySettings:  # also values of the wrong type, to be refused
     return replace(PolicySettings(), **changes)
 
 
