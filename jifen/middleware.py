@@ -75,7 +75,7 @@ def check_request(request: HttpRequest, *, api: bool) -> None:
         raise RequestDataTooBig()
     if request.content_type in FORM_TYPES:
         _check_pairs(request.POST.lists())  # Django drops the unprintable from file names
-    elif api or request.content_type.endswith("json"):
+    elif api or (request.content_type or "").endswith("json"):
         _check_json_body(request)
 
 

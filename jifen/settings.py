@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -96,10 +97,10 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        return dj_database_url.parse(url, conn_max_age=60)
+        return dict(dj_database_url.parse(url, conn_max_age=60))
     # Embedded default: WAL for concurrent readers; IMMEDIATE so writers take the lock up front
     # instead of failing on upgrade; a busy timeout so they queue rather than error.
     return {

@@ -87,7 +87,7 @@ def make_world() -> World:
         member=member,
         other_member=other,
         household=household,
-        transaction=to_reverse.transaction,  # type: ignore[arg-type]
+        transaction=to_reverse.transaction,
         hold=ledger.hold_points(member=member, amount=10, reference="r1", actor=admin),
         approval=ledger.request_approval(
             kind="adjust", member=member, amount=5, reason="seed", actor=organizer

@@ -21,6 +21,13 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 TOKEN_PREFIX = "jf_"
 
 
+class ApiRequest(HttpRequest):
+    """The request of an endpoint that requires authentication: the router's `auth` has
+    set `request.auth` to the calling user before the endpoint runs."""
+
+    auth: User
+
+
 def user_for_token(key: str) -> User | None:
     """The active user owning this unrevoked token key, else None."""
     if not key.startswith(TOKEN_PREFIX):

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Header, Schema, Status
 
+from jifen.api.auth import ApiRequest
 from jifen.idempotency.services import request_hash, run_once
 from jifen.programmes.models import Programme
 
@@ -26,7 +27,7 @@ IdempotencyKey = Header(
 
 
 def respond_once(
-    request: HttpRequest,
+    request: ApiRequest,
     response: HttpResponse,
     *,
     programme: Programme,
@@ -41,7 +42,7 @@ def respond_once(
             return Status(*perform())
     fingerprint = request_hash(
         f"{request.method} {request.path}",
-        request.auth,  # type: ignore[attr-defined]
+        request.auth,
         payload.model_dump(mode="json") if payload is not None else None,
     )
     outcome = run_once(programme=programme, key=key, request_hash=fingerprint, perform=perform)

@@ -1,19 +1,22 @@
 """Points: awards, holds, donations, approvals, reversals and statements. Every write takes
 an `Idempotency-Key` header: a retry with the same key and body returns the first result."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import Field, Router, Schema, Status
 
+from jifen.api.auth import ApiRequest
 from jifen.api.idempotency import IdempotencyKey, respond_once
 from jifen.api.inputs import Id, InputSchema, Int
 from jifen.ledger import services
 from jifen.ledger.access import access_approval, access_hold, access_transaction
 from jifen.ledger.models import Approval, Transaction
 from jifen.ledger.queries import award_message, statement, summary_of
-from jifen.programmes.access import access_member, access_programme, resident_member
+from jifen.programmes.access import StaffScope, access_member, access_programme, resident_member
+from jifen.programmes.models import Member, Programme
 
 router = Router(tags=["points"])
 Key = Annotated[str | None, IdempotencyKey]
@@ -114,7 +117,9 @@ class StatementOut(Schema):
     next_before: int | None
 
 
-def _award_out(programme, member, result) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _award_out(
+    programme: Programme, member: Member, result: services.AwardResult
+) -> dict[str, Any]:
     return AwardOut(
         transaction=result.transaction.public_id if result.transaction else "",
         member=member.public_id,
@@ -134,9 +139,9 @@ def _tx(tx: Transaction) -> dict[str, Any]:
 
 @router.post("/programmes/{slug}/awards", response={201: AwardOut})
 def award(
-    request: HttpRequest, response: HttpResponse, slug: str, body: AwardIn, key: Key = None
+    request: ApiRequest, response: HttpResponse, slug: str, body: AwardIn, key: Key = None
 ) -> Status[Any]:
-    scope = access_programme(request.auth, slug, "award_points")  # type: ignore[attr-defined]
+    scope = access_programme(request.auth, slug, "award_points")
     member = access_member(scope, body.member)
 
     def perform() -> tuple[int, Any]:
@@ -145,7 +150,7 @@ def award(
             amount=body.amount,
             reason=body.reason,
             reference=body.reference,
-            actor=request.auth,  # type: ignore[attr-defined]
+            actor=request.auth,
         )
         return 201, _award_out(scope.programme, member, result)
 
@@ -154,9 +159,9 @@ def award(
 
 @router.post("/programmes/{slug}/awards/bulk", response={201: list[AwardOut]})
 def award_many(
-    request: HttpRequest, response: HttpResponse, slug: str, body: BulkIn, key: Key = None
+    request: ApiRequest, response: HttpResponse, slug: str, body: BulkIn, key: Key = None
 ) -> Status[Any]:
-    scope = access_programme(request.auth, slug, "award_points")  # type: ignore[attr-defined]
+    scope = access_programme(request.auth, slug, "award_points")
     members = {
         m.public_id: m
         for m in scope.members().filter(public_id__in=[pid for pid, _ in body.awards])
@@ -170,7 +175,7 @@ def award_many(
             programme=scope.programme,
             awards=awards,
             reason=body.reason,
-            actor=request.auth,  # type: ignore[attr-defined]
+            actor=request.auth,
         )
         pairs = zip(awards, results, strict=True)
         return 201, [_award_out(scope.programme, m, r) for (m, _), r in pairs]
@@ -180,9 +185,9 @@ def award_many(
 
 @router.post("/programmes/{slug}/holds", response={201: HoldOut})
 def hold(
-    request: HttpRequest, response: HttpResponse, slug: str, body: HoldIn, key: Key = None
+    request: ApiRequest, response: HttpResponse, slug: str, body: HoldIn, key: Key = None
 ) -> Status[Any]:
-    scope = access_programme(request.auth, slug, "handle_redemptions")  # type: ignore[attr-defined]
+    scope = access_programme(request.auth, slug, "handle_redemptions")
     member = access_member(scope, body.member)
 
     def perform() -> tuple[int, Any]:
@@ -190,7 +195,7 @@ def hold(
             member=member,
             amount=body.amount,
             reference=body.reference,
-            actor=request.auth,  # type: ignore[attr-defined]
+            actor=request.auth,
         )
         out = HoldOut(
             id=created.public_id,
@@ -205,34 +210,34 @@ def hold(
 
 @router.post("/programmes/{slug}/holds/{hold_id}/{action}", response={200: TransactionOut})
 def close_hold(
-    request: HttpRequest,
+    request: ApiRequest,
     response: HttpResponse,
     slug: str,
     hold_id: str,
     action: Literal["settle", "release"],
     key: Key = None,
 ) -> Status[Any]:
-    scope = access_programme(request.auth, slug, "handle_redemptions")  # type: ignore[attr-defined]
+    scope = access_programme(request.auth, slug, "handle_redemptions")
     found = access_hold(scope, hold_id)
     close = services.settle_hold if action == "settle" else services.release_hold
 
     def perform() -> tuple[int, Any]:
-        return 200, _tx(close(hold=found, actor=request.auth))  # type: ignore[attr-defined]
+        return 200, _tx(close(hold=found, actor=request.auth))
 
     return _once(request, response, scope, key, None, perform)
 
 
 @router.post("/programmes/{slug}/me/donations", response={201: TransactionOut})
 def donate(
-    request: HttpRequest, response: HttpResponse, slug: str, body: AmountIn, key: Key = None
+    request: ApiRequest, response: HttpResponse, slug: str, body: AmountIn, key: Key = None
 ) -> Status[Any]:
-    member = resident_member(request.auth, slug)  # type: ignore[attr-defined]
+    member = resident_member(request.auth, slug)
 
     def perform() -> tuple[int, Any]:
         given = services.donate_points(
             member=member,
             amount=body.amount,
-            actor=request.auth,  # type: ignore[attr-defined]
+            actor=request.auth,
         )
         return 201, _tx(given)
 
@@ -243,9 +248,9 @@ def donate(
 
 @router.post("/programmes/{slug}/approvals", response={201: ApprovalOut})
 def ask_approval(
-    request: HttpRequest, response: HttpResponse, slug: str, body: ApprovalIn, key: Key = None
+    request: ApiRequest, response: HttpResponse, slug: str, body: ApprovalIn, key: Key = None
 ) -> Status[Any]:
-    scope = access_programme(request.auth, slug, "request_changes")  # type: ignore[attr-defined]
+    scope = access_programme(request.auth, slug, "request_changes")
     member = access_member(scope, body.member)
 
     def perform() -> tuple[int, Any]:
@@ -254,7 +259,7 @@ def ask_approval(
             member=member,
             amount=body.amount,
             reason=body.reason,
-            actor=request.auth,  # type: ignore[attr-defined]
+            actor=request.auth,
         )
         return 201, _approval(approval)
 
@@ -263,19 +268,19 @@ def ask_approval(
 
 @router.post("/programmes/{slug}/approvals/{approval_id}/{decision}", response={200: ApprovalOut})
 def decide(
-    request: HttpRequest,
+    request: ApiRequest,
     response: HttpResponse,
     slug: str,
     approval_id: Id,
     decision: Literal["approve", "reject"],
     key: Key = None,
 ) -> Status[Any]:
-    scope = access_programme(request.auth, slug, "review")  # type: ignore[attr-defined]
+    scope = access_programme(request.auth, slug, "review")
     approval = access_approval(scope, approval_id)
     carry_out = services.approve if decision == "approve" else services.reject
 
     def perform() -> tuple[int, Any]:
-        carry_out(approval=approval, actor=request.auth)  # type: ignore[attr-defined]
+        carry_out(approval=approval, actor=request.auth)
         approval.refresh_from_db()
         return 200, _approval(approval)
 
@@ -294,34 +299,41 @@ def _approval(approval: Approval) -> dict[str, Any]:
 
 @router.post("/programmes/{slug}/transactions/{public_id}/reverse", response={201: TransactionOut})
 def reverse(
-    request: HttpRequest,
+    request: ApiRequest,
     response: HttpResponse,
     slug: str,
     public_id: str,
     body: ReasonIn,
     key: Key = None,
 ) -> Status[Any]:
-    scope = access_programme(request.auth, slug, "reverse")  # type: ignore[attr-defined]
+    scope = access_programme(request.auth, slug, "reverse")
     original = access_transaction(scope, public_id)
 
     def perform() -> tuple[int, Any]:
         reversal = services.reverse_transaction(
             original=original,
             reason=body.reason,
-            actor=request.auth,  # type: ignore[attr-defined]
+            actor=request.auth,
         )
         return 201, _tx(reversal)
 
     return _once(request, response, scope, key, body, perform)
 
 
-def _once(request, response, scope, key, body, perform) -> Status[Any]:  # type: ignore[no-untyped-def]
+def _once(
+    request: ApiRequest,
+    response: HttpResponse,
+    scope: StaffScope,
+    key: str | None,
+    body: Schema | None,
+    perform: Callable[[], tuple[int, Any]],
+) -> Status[Any]:
     return respond_once(
         request, response, programme=scope.programme, key=key, payload=body, perform=perform
     )
 
 
-def _statement(member, before: int | None) -> StatementOut:  # type: ignore[no-untyped-def]
+def _statement(member: Member, before: int | None) -> StatementOut:
     entries = statement(member, before=before)
     summary = summary_of(member)
     return StatementOut(
@@ -348,13 +360,13 @@ def _statement(member, before: int | None) -> StatementOut:  # type: ignore[no-u
 
 
 @router.get("/programmes/{slug}/me/points", response=StatementOut)
-def my_points(request: HttpRequest, slug: str, before: Id | None = None) -> StatementOut:
-    return _statement(resident_member(request.auth, slug), before)  # type: ignore[attr-defined]
+def my_points(request: ApiRequest, slug: str, before: Id | None = None) -> StatementOut:
+    return _statement(resident_member(request.auth, slug), before)
 
 
 @router.get("/programmes/{slug}/members/{public_id}/points", response=StatementOut)
 def member_points(
-    request: HttpRequest, slug: str, public_id: str, before: Id | None = None
+    request: ApiRequest, slug: str, public_id: str, before: Id | None = None
 ) -> StatementOut:
-    scope = access_programme(request.auth, slug, "view_ledger")  # type: ignore[attr-defined]
+    scope = access_programme(request.auth, slug, "view_ledger")
     return _statement(access_member(scope, public_id), before)

@@ -1,8 +1,8 @@
 """Who am I: the caller's account and every programme they belong to."""
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
+from jifen.api.auth import ApiRequest
 from jifen.programmes.queries import programmes_of
 
 router = Router(tags=["me"])
@@ -27,8 +27,8 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut)
-def me(request: HttpRequest) -> dict[str, object]:
-    user = request.auth  # type: ignore[attr-defined]
+def me(request: ApiRequest) -> dict[str, object]:
+    user = request.auth
     entries = programmes_of(user)
     return {
         "user": user,

@@ -5,10 +5,11 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints, model_validator
 
+from jifen.api.auth import ApiRequest
 from jifen.api.idempotency import IdempotencyKey, respond_once
 from jifen.api.inputs import Id, IdIn, InputSchema, Int
 from jifen.api.pagination import decode_cursor, encode_cursor
@@ -116,11 +117,11 @@ class MemberPage(Schema):
 
 @router.get("/programmes/{slug}/members", response=MemberPage)
 def list_members(
-    request: HttpRequest,
+    request: ApiRequest,
     slug: str,
     filters: Query[MemberFilters],
 ) -> dict[str, Any]:
-    scope = access_programme(request.auth, slug, "view_members")  # type: ignore[attr-defined]
+    scope = access_programme(request.auth, slug, "view_members")
     page = list(_matching(scope, filters)[: filters.limit + 1])
     more = len(page) > filters.limit
     page = page[: filters.limit]
@@ -132,21 +133,21 @@ def list_members(
 
 
 @router.get("/programmes/{slug}/members/{public_id}", response=MemberOut)
-def get_member(request: HttpRequest, slug: str, public_id: str) -> dict[str, Any]:
-    scope = access_programme(request.auth, slug, "view_members")  # type: ignore[attr-defined]
+def get_member(request: ApiRequest, slug: str, public_id: str) -> dict[str, Any]:
+    scope = access_programme(request.auth, slug, "view_members")
     return member_json(access_member(scope, public_id), scope)
 
 
 @router.post("/programmes/{slug}/members", response={201: MemberOut})
 def create_member(
-    request: HttpRequest,
+    request: ApiRequest,
     response: HttpResponse,
     slug: str,
     payload: MemberIn,
     key: Key = None,
 ) -> Status[Any]:
     """Add a member. Send an `Idempotency-Key` header to make retries safe."""
-    scope = access_programme(request.auth, slug, "manage_members")  # type: ignore[attr-defined]
+    scope = access_programme(request.auth, slug, "manage_members")
 
     def perform() -> tuple[int, Any]:
         data = services.MemberData(
@@ -154,7 +155,7 @@ def create_member(
         )
         data = _changed(scope, data, payload.model_dump(exclude={"community_id"}))
         member = services.create_member(
-            actor=request.auth,  # type: ignore[attr-defined]
+            actor=request.auth,
             programme=scope.programme,
             data=data,
         )
@@ -167,7 +168,7 @@ def create_member(
 
 @router.patch("/programmes/{slug}/members/{public_id}", response={200: MemberOut})
 def update_member(
-    request: HttpRequest,
+    request: ApiRequest,
     response: HttpResponse,
     slug: str,
     public_id: str,
@@ -175,13 +176,13 @@ def update_member(
     key: Key = None,
 ) -> Status[Any]:
     """Change the fields sent. An `Idempotency-Key` header makes a retry answer as the first."""
-    scope = access_programme(request.auth, slug, "manage_members")  # type: ignore[attr-defined]
+    scope = access_programme(request.auth, slug, "manage_members")
     member = access_member(scope, public_id)
 
     def perform() -> tuple[int, Any]:
         data = _changed(scope, _current(member), payload.model_dump(exclude_unset=True))
         changed = services.update_member(
-            actor=request.auth,  # type: ignore[attr-defined]
+            actor=request.auth,
             member=member,
             data=data,
         )
@@ -255,9 +256,8 @@ def _changed(
     if "household" in changes:
         data.household = _household(scope, data.community, changes["household"])
     if "flags" in changes:
-        data = replace(
-            data, **{name: flag in changes["flags"] for flag, name in FLAG_FIELDS.items()}
-        )
+        flags: dict[str, Any] = {name: f in changes["flags"] for f, name in FLAG_FIELDS.items()}
+        data = replace(data, **flags)
     return data
 
 

@@ -5,10 +5,11 @@ from dataclasses import asdict, replace
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool, StrictInt
 
+from jifen.api.auth import ApiRequest
 from jifen.api.idempotency import IdempotencyKey, respond_once
 from jifen.api.inputs import InputSchema
 from jifen.ledger import services
@@ -66,20 +67,20 @@ def _out(settings: PolicySettings) -> dict[str, Any]:
 
 
 @router.get("/programmes/{slug}/policy", response=PolicyOut)
-def read_policy(request: HttpRequest, slug: str) -> dict[str, Any]:
-    scope = access_programme(request.auth, slug, "view_console")  # type: ignore[attr-defined]
+def read_policy(request: ApiRequest, slug: str) -> dict[str, Any]:
+    scope = access_programme(request.auth, slug, "view_console")
     return _out(policy_settings(scope.programme))
 
 
 @router.patch("/programmes/{slug}/policy", response=PolicyOut)
 def change_policy(
-    request: HttpRequest, response: HttpResponse, slug: str, body: PolicyPatch, key: Key = None
+    request: ApiRequest, response: HttpResponse, slug: str, body: PolicyPatch, key: Key = None
 ) -> Status[Any]:
-    scope = access_programme(request.auth, slug, "manage_programme")  # type: ignore[attr-defined]
+    scope = access_programme(request.auth, slug, "manage_programme")
 
     def perform() -> tuple[int, Any]:
         changed = services.update_policy(
-            actor=request.auth,  # type: ignore[attr-defined]
+            actor=request.auth,
             programme=scope.programme,
             settings=_patched(policy_settings(scope.programme), body),
         )

@@ -2,9 +2,10 @@
 
 from decimal import Decimal
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from ninja import Router, Schema
 
+from jifen.api.auth import ApiRequest
 from jifen.programmes.access import access_programme, resident_member
 from jifen.programmes.models import Programme
 
@@ -40,5 +41,5 @@ def visible_programme(user: object, slug: str) -> Programme:
 
 
 @router.get("/programmes/{slug}", response=ProgrammeOut)
-def programme_detail(request: HttpRequest, slug: str) -> Programme:
-    return visible_programme(request.auth, slug)  # type: ignore[attr-defined]
+def programme_detail(request: ApiRequest, slug: str) -> Programme:
+    return visible_programme(request.auth, slug)

@@ -30,6 +30,7 @@ from typing import TypeVar
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from jifen.accounts.models import User
 from jifen.programmes.models import (
     Community,
     Household,
@@ -91,23 +92,24 @@ class StaffScope:
             qs = qs.filter(community_id__in=self.community_ids)
         return qs
 
-    def communities(self):  # type: ignore[no-untyped-def]
+    def communities(self) -> QuerySet[Community]:
         qs = Community.objects.filter(programme=self.programme)
         if self.community_ids is not None:
             qs = qs.filter(id__in=self.community_ids)
         return qs
 
-    def households(self):  # type: ignore[no-untyped-def]
+    def households(self) -> QuerySet[Household]:
         qs = Household.objects.filter(programme=self.programme)
         if self.community_ids is not None:
             qs = qs.filter(community_id__in=self.community_ids)
         return qs
 
 
-def staff_scope(user, programme: Programme) -> StaffScope:  # type: ignore[no-untyped-def]
+def staff_scope(user: object, programme: Programme) -> StaffScope:
     """The user's roles in this programme. Superusers are not staff of programmes by default."""
     if not getattr(user, "is_authenticated", False):
         return StaffScope(programme, 0, frozenset(), frozenset())
+    assert isinstance(user, User)  # only a signed-in User (request.user, request.auth) is
     roles = list(
         Role.objects.filter(user=user, programme=programme).values_list("kind", "community_id")
     )
@@ -116,7 +118,7 @@ def staff_scope(user, programme: Programme) -> StaffScope:  # type: ignore[no-un
     return StaffScope(programme, user.pk, frozenset(k for k, _ in roles), communities)
 
 
-def access_programme(user, slug: str, capability: str) -> StaffScope:  # type: ignore[no-untyped-def]
+def access_programme(user: object, slug: str, capability: str) -> StaffScope:
     """The programme `slug` with the user's scope, if they have `capability` there; else 404."""
     programme = Programme.objects.filter(slug=slug).first()
     if programme is None:
@@ -180,10 +182,11 @@ def access_public_programme(slug: str) -> Programme:
     return found(Programme.objects.all(), slug=slug, is_public=True)
 
 
-def resident_member(user, slug: str) -> Member:  # type: ignore[no-untyped-def]
+def resident_member(user: object, slug: str) -> Member:
     """The member record of a signed-in resident in programme `slug`; else 404."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
+    assert isinstance(user, User)  # only a signed-in User (request.user, request.auth) is
     member = (
         Member.objects.select_related("programme", "community", "household")
         .filter(programme__slug=slug, user=user)

@@ -165,7 +165,7 @@ def _create_staff(*, password: str) -> dict[str, User]:
     if taken:
         raise ValueError(f"usernames already taken: {', '.join(sorted(taken))}")
     hashed = make_password(password)  # hashing is slow on purpose: do it once, not per account
-    users = {
+    users: dict[str, User] = {
         kind: User(username=username, display_name=name, password=hashed)
         for kind, username, name in STAFF
     }
@@ -213,7 +213,7 @@ def plan_households(rng: random.Random) -> list[HouseholdPlan]:
     """Every household and resident of the demo, from the seed alone (no database)."""
     sizes = _household_sizes(rng)
     phones = _phone_source(rng)
-    plans = []
+    plans: list[HouseholdPlan] = []
     for index, (_name, _population, count, buildings) in enumerate(COMMUNITIES):
         for building, unit, room in _addresses(rng, count, buildings):
             is_new = rng.random() < 0.08

@@ -10,7 +10,9 @@ import re
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
+from django.db.models import CharField, Model
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -75,10 +77,21 @@ _STATUS = {
     "left": MemberStatus.LEFT,
     "迁出": MemberStatus.LEFT,
 }
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+
+
+def _max_length(model: type[Model], name: str) -> int:
+    field = model._meta.get_field(name)
+    assert isinstance(field, CharField) and field.max_length is not None  # a text column
+    return field.max_length
+
+
 # The database's limits, checked here so that a long cell is a row error, not a crash.
 _LENGTHS = {
-    **{c: Household._meta.get_field(c).max_length for c in ("building", "unit", "room", "address")},
-    "name": Member._meta.get_field("display_name").max_length,
+    **{c: _max_length(Household, c) for c in ("building", "unit", "room", "address")},
+    "name": _max_length(Member, "display_name"),
 }
 # The limits of one file (README, "Importing residents"). Rows are counted from the header:
 # a value below row MAX_ROWS + 1 is refused, empty rows are skipped, and no file may have more
@@ -287,7 +300,7 @@ def _parse(
 ) -> tuple[ResidentRow, list[RowError]]:
     errors: list[RowError] = []
 
-    def fail(column: str, message: str) -> None:
+    def fail(column: str, message: "_StrOrPromise") -> None:
         if all(e.column != column for e in errors):  # one problem per cell is enough
             errors.append(RowError(number, column, str(message)))
 
@@ -328,7 +341,7 @@ def _parse(
     return row, errors
 
 
-def _storable_cells(record: dict[str, str], fail) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _storable_cells(record: dict[str, str], fail) -> dict[str, str]:
     """The record without the cells that the database could not store (a NUL or broken
     character, or longer than any cell may be), each refused through `fail`; a cell longer
     than its column is refused too, but kept, so that the other checks still see it."""
@@ -346,7 +359,7 @@ def _storable_cells(record: dict[str, str], fail) -> dict[str, str]:  # type: ig
     return kept
 
 
-def _phone(text: str, fail) -> str:  # type: ignore[no-untyped-def]
+def _phone(text: str, fail) -> str:
     if not text:
         return ""
     try:
@@ -356,7 +369,7 @@ def _phone(text: str, fail) -> str:  # type: ignore[no-untyped-def]
         return ""
 
 
-def _flag(text: str, column: str, fail) -> bool:  # type: ignore[no-untyped-def]
+def _flag(text: str, column: str, fail) -> bool:
     value = text.lower()
     if value in _YES:
         return True
@@ -365,7 +378,7 @@ def _flag(text: str, column: str, fail) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
-def _birth_year(text: str, fail) -> int | None:  # type: ignore[no-untyped-def]
+def _birth_year(text: str, fail) -> int | None:
     if not text:
         return None
     this_year = date.today().year
@@ -382,7 +395,7 @@ _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日
 _EXCEL_DAY_ZERO = date(1899, 12, 30)  # Excel's serial day 1 is 1900-01-01 (after its leap bug)
 
 
-def _date(text: str, fail) -> date | None:  # type: ignore[no-untyped-def]
+def _date(text: str, fail) -> date | None:
     """2026-03-01, 2026/3/1, 2026.3.1, 2026年3月1日, or an Excel serial day number (46082)."""
     if not text:
         return None
@@ -398,7 +411,7 @@ def _date(text: str, fail) -> date | None:  # type: ignore[no-untyped-def]
     return None
 
 
-def _status(text: str, fail) -> str:  # type: ignore[no-untyped-def]
+def _status(text: str, fail) -> str:
     if not text:
         return MemberStatus.ACTIVE
     status = _STATUS.get(text.lower())

@@ -17,6 +17,7 @@ Every change is recorded in the audit log. A refusal leaves everything as it was
 
 from datetime import timedelta
 from enum import StrEnum
+from typing import overload
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -229,6 +230,10 @@ def reset_access(*, actor: User, member: Member) -> tuple[Invitation, str]:
     return create_invitation(actor=actor, member=member)
 
 
+@overload
+def _locked(user: User) -> User: ...
+@overload
+def _locked(user: None) -> None: ...
 def _locked(user: User | None) -> User | None:
     """The account, locked until the transaction ends. Every change to whom an account
     belongs, or to its password, takes this lock first, so a password can never be set by

@@ -3,11 +3,12 @@ for screens. Console reads take the staff scope (or an object already fetched th
 so nothing leaves the programme or the staff member's communities."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from jifen.accounts.models import User
 from jifen.audit.models import AuditEntry
 from jifen.programmes.access import StaffScope
 from jifen.programmes.invitations import belongs_elsewhere
@@ -23,6 +24,9 @@ from jifen.programmes.models import (
     RoleOffer,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 
 @dataclass(frozen=True)
 class ProgrammeEntry:
@@ -35,7 +39,7 @@ class ProgrammeEntry:
         return any(r != "resident" for r in self.roles)
 
 
-def programmes_of(user) -> list[ProgrammeEntry]:  # type: ignore[no-untyped-def]
+def programmes_of(user: User) -> list[ProgrammeEntry]:
     """Every programme where the user is staff or a member, with their roles there."""
     roles: dict[int, list[str]] = {}
     for programme_id, kind in Role.objects.filter(user=user).values_list("programme_id", "kind"):
@@ -59,7 +63,7 @@ class ConsoleFigures:
     chart: dict[str, list[Any]]
 
 
-def _per_community(model, **filters: Any) -> Coalesce:  # type: ignore[no-untyped-def]
+def _per_community(model: type[Member] | type[Household], **filters: Any) -> Coalesce:
     # A correlated count per community: joining members and households in one query would
     # multiply the rows (members × households) and inflate both counts.
     counted = (
@@ -72,7 +76,14 @@ def _per_community(model, **filters: Any) -> Coalesce:  # type: ignore[no-untype
     return Coalesce(Subquery(counted), 0)
 
 
-def communities_with_counts(scope: StaffScope) -> QuerySet[Community]:
+class CommunityCounts(TypedDict):
+    residents: int
+    households_count: int
+
+
+def communities_with_counts(
+    scope: StaffScope,
+) -> "QuerySet[WithAnnotations[Community, CommunityCounts]]":
     """The communities the staff member sees, each with `residents` (active members) and
     `households_count`."""
     return scope.communities().annotate(

@@ -116,7 +116,9 @@ def find_or_create_household(
 ) -> Household:
     """The household at this address in the community, created if new. Keys of `address`:
     building, unit, room, address. Called inside the member services' transactions."""
-    parts = {k: (address.get(k) or "").strip() for k in ("building", "unit", "room", "address")}
+    parts: dict[str, Any] = {
+        k: (address.get(k) or "").strip() for k in ("building", "unit", "room", "address")
+    }
     if not any(parts.values()):
         raise errors.AddressRequired()
     household, _ = Household.objects.get_or_create(

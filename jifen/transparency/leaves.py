@@ -17,7 +17,7 @@ from django.db import connection
 from jifen.lib.bulk_sql import array_literal
 
 # The escaping json.dumps(ensure_ascii=False) itself applies to a string, quotes included.
-_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_string = json.encoder.encode_basestring
 
 
 def actor_pseudonym(programme_slug: str, actor_id: int | None) -> str:
@@ -124,7 +124,7 @@ def canonical_leaves(programme_slug: str, transaction_ids: Iterable[int]) -> dic
     return result
 
 
-def _transactions(cursor, ids: list[int]) -> dict[int, tuple[Any, ...]]:  # type: ignore[no-untyped-def]
+def _transactions(cursor, ids: list[int]) -> dict[int, tuple[Any, ...]]:
     if not ids:
         return {}
     where, params = among(ids)
@@ -138,7 +138,7 @@ def _transactions(cursor, ids: list[int]) -> dict[int, tuple[Any, ...]]:  # type
     return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
-def _postings(cursor, ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:  # type: ignore[no-untyped-def]
+def _postings(cursor, ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:
     postings: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     if not ids:
         return postings

@@ -40,7 +40,7 @@ def check_ledger(programme: Programme, fail: type[Exception]) -> None:
         )
 
 
-def _first_off(accounts, rows, column: str) -> tuple[Account | None, int]:  # type: ignore[no-untyped-def]
+def _first_off(accounts, rows, column: str) -> tuple[Account | None, int]:
     """The first account whose balance differs from the sum of `column` over its `rows`
     (postings or lots), with that sum; one query, the sum done in the database."""
     total = (

@@ -110,7 +110,7 @@ class TreeHead(models.Model):
         return f"head {self.serial}: {self.size} leaves"
 
     @property
-    def signed_at(self):  # type: ignore[no-untyped-def]
+    def signed_at(self):
         from datetime import UTC, datetime
 
         return datetime.fromtimestamp(self.timestamp_ms / 1000, tz=UTC)

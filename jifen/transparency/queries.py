@@ -16,7 +16,7 @@ def latest_head(programme: Programme) -> TreeHead | None:
     return TreeHead.objects.filter(programme=programme).order_by("-serial").first()
 
 
-def head_history(programme: Programme, *, before: int | None = None, limit: int = 50):  # type: ignore[no-untyped-def]
+def head_history(programme: Programme, *, before: int | None = None, limit: int = 50):
     """Signed heads, newest first, by keyset on serial."""
     qs = TreeHead.objects.filter(programme=programme).order_by("-serial")
     if before is not None:

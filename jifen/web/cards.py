@@ -4,7 +4,8 @@ import io
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,7 @@ from jifen.programmes.cards import (
     print_cards,
 )
 from jifen.programmes.models import Community, Household
-from jifen.web.common import render_console, show_refusal
+from jifen.web.common import SignedInRequest, render_console, show_refusal
 
 PREVIEW = 12  # names listed under the count, enough to recognise the selection
 
@@ -45,7 +46,7 @@ class CardFilterForm(forms.Form):
         required=False, label=_("Only members who have not signed in (no account)")
     )
 
-    def __init__(self, data: object, *, scope: StaffScope) -> None:
+    def __init__(self, data: QueryDict, *, scope: StaffScope) -> None:
         super().__init__(data)
         self.scope = scope
         self.fields["community"].queryset = scope.communities()  # type: ignore[attr-defined]
@@ -70,7 +71,7 @@ class CardFilterForm(forms.Form):
         )
 
 
-def cards(request: HttpRequest, slug: str) -> HttpResponse:
+def cards(request: SignedInRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     form = CardFilterForm(request.GET, scope=scope)
     context = {
@@ -91,7 +92,7 @@ def cards(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @never_cache
-def cards_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+def cards_pdf(request: SignedInRequest, slug: str) -> HttpResponseBase:
     scope = access_programme(request.user, slug, "manage_members")
     form = CardFilterForm(request.GET, scope=scope)
     if not form.is_valid():  # the page shows why
@@ -105,7 +106,7 @@ def cards_pdf(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @never_cache
-def card(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def card(request: SignedInRequest, slug: str, public_id: str) -> HttpResponseBase:
     scope = access_programme(request.user, slug, "manage_members")
     member = access_member(scope, public_id)
     try:

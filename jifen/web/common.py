@@ -3,7 +3,7 @@ links, and making a resent form write once."""
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import segno
 from django.contrib import messages
@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django_htmx.middleware import HtmxDetails
 
+from jifen.accounts.models import User
 from jifen.idempotency.services import (
     IdempotencyConflict,
     InvalidIdempotencyKey,
@@ -32,7 +34,19 @@ UNASKED = {"csrfmiddlewaretoken", FORM_KEY}
 REFUSED = "jifen_refused"  # set on a request whose view refused with a message
 SENT_ALREADY = _("This form was sent already; what it asked for is done.")
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+
 View = Callable[..., HttpResponse]
+
+
+class SignedInRequest(HttpRequest):
+    """The request of a console view: `access_programme` turns away everyone who is not
+    signed in as the programme's staff before the view uses the user, so the user is an
+    account; the htmx middleware adds `htmx` to every request."""
+
+    user: User
+    htmx: HtmxDetails
 
 
 class _NotDone(Exception):
@@ -105,7 +119,7 @@ def _back(request: HttpRequest) -> str:
     return "/"
 
 
-def show_error(request: HttpRequest, text: str) -> None:
+def show_error(request: HttpRequest, text: "_StrOrPromise") -> None:
     """Refuse with a message on the next page. The request is marked refused, so that
     once_per_form keeps nothing of it (its key stays free for the corrected form)."""
     messages.error(request, text)

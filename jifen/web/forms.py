@@ -2,7 +2,7 @@
 
 from dataclasses import fields as dataclass_fields
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
@@ -32,8 +32,17 @@ from jifen.programmes.models import (
 )
 from jifen.programmes.services import MemberData
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+
 ADDRESS_FIELDS = ("building", "unit", "room", "address")
 PASSWORD_MAX_LENGTH = 128  # longer is no safer, and each sign-in hashes it again
+
+
+def _set_choices(form: forms.Form, name: str, choices: Any) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)  # the form declares it so
+    field.choices = choices
 
 
 class MemberForm(forms.Form):
@@ -82,8 +91,8 @@ class MemberForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.communities = {c.pk: c for c in communities}
-        self.fields["community"].choices = [(c.pk, c.name) for c in communities]
-        self.fields["household"].choices = _grouped(households)
+        _set_choices(self, "community", [(c.pk, c.name) for c in communities])
+        _set_choices(self, "household", _grouped(households))
         # Checked per request, not at import time: a long-running server crosses New Year.
         self.fields["birth_year"].validators.append(MaxValueValidator(date.today().year))
 
@@ -198,12 +207,11 @@ class RoleForm(forms.Form):
         help_text=_("Only when the username is new: an account is created with it."),
     )
 
-    def __init__(self, *args, communities, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, communities: list[Community], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.communities = {c.pk: c for c in communities}
-        self.fields["community"].choices = [("", _("Every community"))] + [
-            (c.pk, c.name) for c in communities
-        ]
+        every: list[tuple[object, object]] = [("", _("Every community"))]
+        _set_choices(self, "community", every + [(c.pk, c.name) for c in communities])
 
 
 CAP_FIELDS = [(f"cap_{s}_{p}", s, p) for s in CapScope.values for p in CapPeriod.values]
@@ -272,7 +280,7 @@ class PolicyForm(forms.Form):
             initial |= {f"tier_{row}_population": tier.population, f"tier_{row}_quota": tier.quota}
         return initial
 
-    def cap_rows(self) -> list[tuple[str, list[forms.BoundField]]]:
+    def cap_rows(self) -> list[tuple["_StrOrPromise", list[forms.BoundField]]]:
         """(scope label, its four bound fields: day, week, month, year), for the table."""
         return [
             (label, [self[f"cap_{scope}_{period}"] for period in CapPeriod.values])

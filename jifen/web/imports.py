@@ -4,6 +4,7 @@ import csv
 import io
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from django.utils.translation import get_language
@@ -20,7 +21,7 @@ from jifen.web.common import render_console
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Spreadsheet (XLSX or CSV)"))
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".xlsx", ".xlsm", ".csv")):
             raise forms.ValidationError(_("Choose an XLSX or CSV file."))
@@ -83,8 +84,10 @@ def _csv(rows: list[list[str]]) -> bytes:
 
 def _xlsx(rows: list[list[str]]) -> bytes:
     book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # a new workbook has its one sheet active
     for row in rows:
-        book.active.append(row)
+        sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

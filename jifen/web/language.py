@@ -14,5 +14,5 @@ def set_language(request: HttpRequest) -> HttpResponse:
     choice is also remembered, so that signing in later keeps it."""
     language = request.POST.get("language", "")
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
-        choose_language(user=request.user, language=language)  # type: ignore[arg-type]
+        choose_language(user=request.user, language=language)
     return django_set_language(request)

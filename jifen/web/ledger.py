@@ -4,7 +4,7 @@ that reviewers decide."""
 from django import forms
 from django.contrib import messages
 from django.core.validators import MaxValueValidator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,7 @@ from jifen.lib.errors import DomainError
 from jifen.lib.storable import parse_int
 from jifen.programmes.access import access_member, access_programme
 from jifen.web.common import (
+    SignedInRequest,
     once_per_form,
     render_console,
     show_error,
@@ -52,7 +53,7 @@ class ReverseForm(forms.Form):
     reason = forms.CharField(label=_("Why it is reversed"), max_length=200)
 
 
-def member_points(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def member_points(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_ledger")
     member = access_member(scope, public_id)
     before = parse_int(request.GET.get("before"), minimum=1)
@@ -72,7 +73,7 @@ def member_points(request: HttpRequest, slug: str, public_id: str) -> HttpRespon
 
 @require_POST
 @once_per_form
-def award(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def award(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "award_points")
     member = access_member(scope, public_id)
     form = AwardForm(request.POST, ceiling=award_ceiling(scope.programme))
@@ -93,7 +94,7 @@ def award(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
 
 @require_POST
 @once_per_form
-def request_adjustment(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def request_adjustment(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "request_changes")
     form = AdjustmentForm(request.POST)
     if form.is_valid():
@@ -114,7 +115,9 @@ def request_adjustment(request: HttpRequest, slug: str, public_id: str) -> HttpR
 
 @require_POST
 @once_per_form
-def reverse(request: HttpRequest, slug: str, public_id: str, transaction_id: str) -> HttpResponse:
+def reverse(
+    request: SignedInRequest, slug: str, public_id: str, transaction_id: str
+) -> HttpResponse:
     scope = access_programme(request.user, slug, "reverse")
     member = access_member(scope, public_id)
     original = access_transaction(scope, transaction_id)
@@ -134,7 +137,7 @@ def reverse(request: HttpRequest, slug: str, public_id: str, transaction_id: str
     return redirect("console-member-points", slug, public_id)
 
 
-def approvals(request: HttpRequest, slug: str) -> HttpResponse:
+def approvals(request: SignedInRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "review")
     pending = (
         approvals_in_scope(scope)
@@ -146,7 +149,7 @@ def approvals(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @once_per_form
-def decide(request: HttpRequest, slug: str, approval_id: int) -> HttpResponse:
+def decide(request: SignedInRequest, slug: str, approval_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "review")
     approval = access_approval(scope, approval_id)
     decision = request.POST.get("decision")

@@ -29,6 +29,7 @@ from jifen.programmes.access import (
 from jifen.programmes.models import Household, Member, MemberStatus
 from jifen.web.common import (
     ACTING_FOR_SESSION_KEY,
+    SignedInRequest,
     once_per_form,
     one_time_link,
     render_console,
@@ -50,7 +51,7 @@ def _phone_for(scope: StaffScope, phone: str) -> str:
     return mask_phone(phone)
 
 
-def _wants_partial(request: HttpRequest) -> bool:
+def _wants_partial(request: SignedInRequest) -> bool:
     # htmx asks for the whole page when it restores history it no longer has cached.
     return bool(request.htmx) and not request.htmx.history_restore_request
 
@@ -59,7 +60,7 @@ def _wants_partial(request: HttpRequest) -> bool:
 
 
 @require_GET
-def resident_list(request: HttpRequest, slug: str) -> HttpResponse:
+def resident_list(request: SignedInRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_members")
     page = queries.resident_page(
         scope,
@@ -83,7 +84,7 @@ def resident_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def resident_detail(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def resident_detail(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_members")
     member = access_member(scope, public_id)
     return render_console(
@@ -102,7 +103,7 @@ def resident_detail(request: HttpRequest, slug: str, public_id: str) -> HttpResp
 
 @require_http_methods(["GET", "POST"])
 @once_per_form
-def resident_new(request: HttpRequest, slug: str) -> HttpResponse:
+def resident_new(request: SignedInRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     initial = _initial_household(scope, request.GET.get("household", ""))
     return _member_form(request, scope, None, initial)
@@ -110,7 +111,7 @@ def resident_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @once_per_form
-def resident_edit(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def resident_edit(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     member = access_member(scope, public_id)
     return _member_form(request, scope, member, MemberForm.initial_for(member))
@@ -126,7 +127,7 @@ def _initial_household(scope: StaffScope, public_id: str) -> dict[str, Any]:
 
 
 def _member_form(
-    request: HttpRequest, scope: StaffScope, member: Member | None, initial: dict[str, Any]
+    request: SignedInRequest, scope: StaffScope, member: Member | None, initial: dict[str, Any]
 ) -> HttpResponse:
     form = MemberForm(
         request.POST if request.method == "POST" else None,
@@ -149,7 +150,7 @@ def _member_form(
 
 @transaction.atomic
 def _save_member(
-    request: HttpRequest, scope: StaffScope, form: MemberForm, member: Member | None
+    request: SignedInRequest, scope: StaffScope, form: MemberForm, member: Member | None
 ) -> Member:
     """Household and member in one transaction: a refused member leaves no new household."""
     data = form.member_data(_household_for(scope, form))
@@ -175,7 +176,7 @@ def _household_for(scope: StaffScope, form: MemberForm) -> Household | None:
 
 @never_cache  # the page holds a one-time secret: no cache may keep it
 @require_POST
-def invite(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def invite(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     member = access_member(scope, public_id)
     return _invitation_page(request, scope, member, services.create_invitation)
@@ -183,7 +184,7 @@ def invite(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
 
 @never_cache
 @require_POST
-def reset_access(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def reset_access(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     """Lock the resident's current password out, then show a fresh invitation."""
     scope = access_programme(request.user, slug, "manage_members")
     member = access_member(scope, public_id)
@@ -208,7 +209,7 @@ def _invitation_page(
 
 
 @require_GET
-def invitation_list(request: HttpRequest, slug: str) -> HttpResponse:
+def invitation_list(request: SignedInRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     invitations = queries.open_invitations(scope)
     return render_console(
@@ -218,7 +219,7 @@ def invitation_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @once_per_form
-def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def revoke_invitation(request: SignedInRequest, slug: str, invitation_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     invitation = access_invitation(scope, invitation_id)
     services.revoke_invitation(actor=request.user, invitation=invitation)
@@ -228,7 +229,7 @@ def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> Ht
 
 @require_POST
 @once_per_form
-def revoke_card(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def revoke_card(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     services.revoke_card(actor=request.user, member=access_member(scope, public_id))
     messages.success(request, _("Every card printed so far is void; print a new one."))
@@ -240,7 +241,7 @@ def revoke_card(request: HttpRequest, slug: str, public_id: str) -> HttpResponse
 
 @require_POST
 @once_per_form
-def act_for(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def act_for(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     member = access_member(scope, public_id)
     _stop_acting(request)  # one resident at a time: the previous 代办 ends, on the record
@@ -250,7 +251,7 @@ def act_for(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
 
 
 @require_POST
-def act_stop(request: HttpRequest, slug: str) -> HttpResponse:
+def act_stop(request: SignedInRequest, slug: str) -> HttpResponse:
     access_programme(request.user, slug, "manage_members")
     member = _stop_acting(request)
     if member is None:
@@ -258,7 +259,7 @@ def act_stop(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("console-resident", member.programme.slug, member.public_id)
 
 
-def _stop_acting(request: HttpRequest) -> Member | None:
+def _stop_acting(request: SignedInRequest) -> Member | None:
     """End the current 代办, if any, and record it. `acting_for` checks access again."""
     member = acting_for(request)
     request.session.pop(ACTING_FOR_SESSION_KEY, None)
@@ -271,7 +272,7 @@ def _stop_acting(request: HttpRequest) -> Member | None:
 
 
 @require_GET
-def household_list(request: HttpRequest, slug: str) -> HttpResponse:
+def household_list(request: SignedInRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_members")
     page = queries.household_page(
         scope, community=_int(request.GET.get("community")), after=_int(request.GET.get("after"))
@@ -289,7 +290,7 @@ def household_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def household_detail(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def household_detail(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_members")
     household = access_household(scope, public_id)
     return render_console(
@@ -305,7 +306,7 @@ def household_detail(request: HttpRequest, slug: str, public_id: str) -> HttpRes
 
 @require_POST
 @once_per_form
-def set_household_head(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def set_household_head(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_members")
     household = access_household(scope, public_id)
     head = access_member(scope, request.POST.get("head", ""))

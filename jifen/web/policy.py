@@ -2,7 +2,7 @@
 Every console role reads it, since it decides what they may award; administrators change it."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -12,12 +12,12 @@ from jifen.ledger import services
 from jifen.ledger.queries import policy_settings
 from jifen.lib.errors import DomainError
 from jifen.programmes.access import access_programme
-from jifen.web.common import render_console
+from jifen.web.common import SignedInRequest, render_console
 from jifen.web.forms import PolicyForm
 
 
 @require_http_methods(["GET", "POST"])
-def policy(request: HttpRequest, slug: str) -> HttpResponse:
+def policy(request: SignedInRequest, slug: str) -> HttpResponse:
     needs = "manage_programme" if request.method == "POST" else "view_console"
     scope = access_programme(request.user, slug, needs)
     current = policy_settings(scope.programme)

@@ -21,11 +21,17 @@ from jifen.programmes.queries import (
     pending_role_offers,
     staff_roles,
 )
-from jifen.web.common import once_per_form, one_time_link, render_console, show_refusal
+from jifen.web.common import (
+    SignedInRequest,
+    once_per_form,
+    one_time_link,
+    render_console,
+    show_refusal,
+)
 from jifen.web.forms import CommunityForm, ProgrammeForm, RoleForm
 
 
-def console(request: HttpRequest, slug: str) -> HttpResponse:
+def console(request: SignedInRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_console")
     figures = console_figures(scope)
     return render_console(
@@ -35,7 +41,7 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @once_per_form
-def programme_settings(request: HttpRequest, slug: str) -> HttpResponse:
+def programme_settings(request: SignedInRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
     programme = scope.programme
     form = ProgrammeForm(
@@ -61,7 +67,9 @@ def programme_settings(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @once_per_form
-def communities(request: HttpRequest, slug: str, community_id: int | None = None) -> HttpResponse:
+def communities(
+    request: SignedInRequest, slug: str, community_id: int | None = None
+) -> HttpResponse:
     # Everyone in the console sees the list; only administrators add or edit.
     needs = "manage_programme" if request.method == "POST" or community_id else "view_console"
     scope = access_programme(request.user, slug, needs)
@@ -94,7 +102,7 @@ def communities(request: HttpRequest, slug: str, community_id: int | None = None
 @never_cache  # the answer to an offer holds its one-time link: no cache may keep it
 @require_http_methods(["GET", "POST"])
 @once_per_form
-def roles(request: HttpRequest, slug: str) -> HttpResponse:
+def roles(request: SignedInRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
     form = RoleForm(request.POST or None, communities=list(scope.communities()))
     if request.method == "POST" and form.is_valid():
@@ -147,10 +155,10 @@ def _role_offer_page(
 
 
 @require_POST
-def withdraw_role_offer(request: HttpRequest, slug: str) -> HttpResponse:
+def withdraw_role_offer(request: SignedInRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
     offer = get_object_or_404(pending_role_offers(scope.programme), pk=_int(request.POST))
-    services.withdraw_role_offer(actor=request.user, offer=offer)  # type: ignore[arg-type]
+    services.withdraw_role_offer(actor=request.user, offer=offer)
     messages.success(request, _("The offer was withdrawn."))
     return redirect("console-roles", slug)
 
@@ -163,7 +171,7 @@ def _int(post: QueryDict) -> int:
 
 @require_POST
 @once_per_form
-def revoke_role(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
+def revoke_role(request: SignedInRequest, slug: str, role_id: int) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_programme")
     role = access_role(scope, role_id)
     try:
@@ -174,7 +182,7 @@ def revoke_role(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
     return redirect("console-roles", slug)
 
 
-def audit(request: HttpRequest, slug: str) -> HttpResponse:
+def audit(request: SignedInRequest, slug: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "view_audit")
     action = request.GET.get("action", "").strip()
     entries = audit_page(scope.programme, before=_before(request), action=action)
@@ -190,7 +198,7 @@ def audit(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _before(request: HttpRequest) -> int | None:
+def _before(request: SignedInRequest) -> int | None:
     """The keyset cursor from ?before=; anything that is not a plain number means none."""
     return parse_int(request.GET.get("before"), minimum=1)
 

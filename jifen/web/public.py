@@ -8,7 +8,7 @@ from django.urls import path
 
 from jifen.programmes.access import access_public_programme
 from jifen.programmes.models import Community, MemberStatus, Programme
-from jifen.programmes.queries import programmes_of
+from jifen.programmes.queries import ProgrammeEntry, programmes_of
 
 _ACTIVE = Q(members__status=MemberStatus.ACTIVE)
 
@@ -38,7 +38,7 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
             "programme": programme,
             "communities": communities,
             "entry": entry,
-            "resident_count": sum(c.resident_count for c in communities),
+            "resident_count": sum(c.resident_count for c in communities),  # type: ignore[attr-defined]  # annotated by _communities_with_counts
         },
     )
 
@@ -48,7 +48,7 @@ def _communities_with_counts(programme: Programme) -> list[Community]:
     return list(qs.annotate(resident_count=Count("members", filter=_ACTIVE)))
 
 
-def _entry_for(request: HttpRequest, programme: Programme):  # type: ignore[no-untyped-def]
+def _entry_for(request: HttpRequest, programme: Programme) -> ProgrammeEntry | None:
     """The signed-in user's standing here (for "My page" / "Console" links), or None."""
     if not request.user.is_authenticated:
         return None

@@ -48,7 +48,7 @@ def test_model_validation_errors_use_the_one_format():
     install_error_handlers(api)
 
     @api.get("/invalid")
-    def invalid(request):  # type: ignore[no-untyped-def]
+    def invalid(request):
         raise DjangoValidationError({"timezone": ["Unknown time zone."]})
 
     response = TestClient(api).get("/invalid")
@@ -62,7 +62,7 @@ def test_unexpected_errors_become_server_error_without_internals(caplog):
     install_error_handlers(api)
 
     @api.get("/boom")
-    def boom(request):  # type: ignore[no-untyped-def]
+    def boom(request):
         raise RuntimeError("secret internals")
 
     with caplog.at_level(logging.ERROR, logger="jifen.api"):

@@ -210,7 +210,10 @@ def hostile_requests(world, method, path) -> Iterator[tuple[str, Any, dict, str 
         for value, code in hostile_values(leaf):
             yield url, replaced(body, at, value), {}, code, f"{at} = {value!r:.40}"
     # An operation without a body ignores one, so it gets only what the edge refuses.
-    documents = [({**(body or {}), "extra": NUL}, "invalid_text"), ({NUL: 1}, "invalid_text")]
+    documents: list[tuple[object, str | None]] = [
+        ({**(body or {}), "extra": NUL}, "invalid_text"),
+        ({NUL: 1}, "invalid_text"),
+    ]
     documents += [
         ([TOO_BIG], "invalid_number"),
         ({**(body or {}), "padding": HUGE}, "request_too_large"),

@@ -4,6 +4,7 @@ and the audit entry of every print."""
 import base64
 import re
 import zlib
+from typing import Any
 
 import pytest
 
@@ -77,7 +78,7 @@ def drawn_qr_modules(pdf: bytes) -> set[tuple[int, int]]:
     return modules
 
 
-def _update(member: Member, **changes: object) -> Member:
+def _update(member: Member, **changes: Any) -> Member:
     data = services.MemberData(
         display_name=member.display_name,
         community=member.community,
@@ -85,7 +86,7 @@ def _update(member: Member, **changes: object) -> Member:
         household=member.household,
         joined_on=member.joined_on,
         **changes,
-    )  # type: ignore[arg-type]
+    )
     return services.update_member(actor=None, member=member, data=data)
 
 

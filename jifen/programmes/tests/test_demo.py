@@ -28,7 +28,7 @@ def _database_digest(programme: Programme) -> str:
     rows = Member.objects.filter(programme=programme).select_related("community", "household")
     return hashlib.sha256(
         "\n".join(
-            f"{m.community.name}|{m.household.label}|{m.display_name}|{m.phone}|{m.birth_year}"
+            f"{m.community.name}|{m.household.label}|{m.display_name}|{m.phone}|{m.birth_year}"  # type: ignore[union-attr]  # every demo resident has a household
             for m in rows.order_by("id")
         ).encode()
     ).hexdigest()

@@ -50,8 +50,10 @@ def as_csv(rows, header=HEADER, encoding="utf-8-sig") -> bytes:
 
 def as_xlsx(rows, header=HEADER) -> bytes:
     book = Workbook()
+    sheet = book.active
+    assert sheet is not None
     for row in [header, *rows]:
-        book.active.append(row)
+        sheet.append(row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

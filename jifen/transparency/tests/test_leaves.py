@@ -89,6 +89,7 @@ def as_format_1(slug: str, transaction_id: int) -> bytes:
     """The bytes a leaf sealed before format 2 reads back as (its index is below v2_from)."""
     source = "SELECT 0, id FROM ledger_transaction WHERE id = %s"
     (leaf,) = canonical_rows(slug, source, [transaction_id], v1_below=1)
+    assert leaf.data is not None
     return leaf.data
 
 

@@ -95,7 +95,7 @@ def test_a_refused_csrf_check_gets_a_translated_page(db, language):
 def test_a_forbidden_page_answers_in_its_language(db):
     request = RequestFactory().get("/fr/p/xingfuli/console/")
     request.user = make_user()
-    request.session = {}  # type: ignore[assignment]
+    request.session = {}
     response = permission_denied(request, PermissionError())
     assert response.status_code == 403 and b'<html lang="fr">' in response.content
 

@@ -25,7 +25,8 @@ class Command(BaseCommand):
             raise CommandError(f"no programme {options['programme']!r}")
         heads = bundle_heads(programme)
         count = heads[-1].size if heads else 0
-        out = open(options["output"], "w", encoding="utf-8") if options["output"] else sys.stdout
+        output = str(options["output"] or "")
+        out = open(output, "w", encoding="utf-8") if output else sys.stdout
         try:
             write_bundle(
                 out,
