@@ -126,12 +126,12 @@ def roles(request: SignedInRequest, slug: str) -> HttpResponse:
 
 
 def _give_role(
-    request: HttpRequest, scope: StaffScope, form: RoleForm
+    request: SignedInRequest, scope: StaffScope, form: RoleForm
 ) -> Role | tuple[RoleOffer, str] | None:
     data = form.cleaned_data
     try:
         return services.give_role(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             programme=scope.programme,
             login=data["login"],
             password=data["password"],
