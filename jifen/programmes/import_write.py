@@ -280,7 +280,7 @@ def _update_members(changed: list[Member], fields: set[str]) -> None:
 M = TypeVar("M", bound=Model)
 
 
-def _concrete(model: type[Model], name: str) -> Field[Any, Any]:
+def _concrete(model: type[Model], name: str) -> "Field[Any, Any]":
     field = model._meta.get_field(name)
     assert isinstance(field, Field)  # a column of the model's table, not a relation's other end
     return field
