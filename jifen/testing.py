@@ -108,7 +108,8 @@ _VOID = {
 class _ElementText(HTMLParser):
     def __init__(self, element_id: str) -> None:
         super().__init__()
-        self.element_id, self.depth, self.parts = element_id, 0, []  # type: ignore[var-annotated]
+        self.element_id, self.depth = element_id, 0
+        self.parts: list[str] = []
         self.found = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

@@ -109,7 +109,7 @@ def staff_scope(user: object, programme: Programme) -> StaffScope:
     """The user's roles in this programme. Superusers are not staff of programmes by default."""
     if not getattr(user, "is_authenticated", False):
         return StaffScope(programme, 0, frozenset(), frozenset())
-    assert isinstance(user, User)  # only a signed-in User (request.user, request.auth) is
+    assert isinstance(user, User)  # request.user or request.auth, signed in: always a User
     roles = list(
         Role.objects.filter(user=user, programme=programme).values_list("kind", "community_id")
     )
@@ -186,7 +186,7 @@ def resident_member(user: object, slug: str) -> Member:
     """The member record of a signed-in resident in programme `slug`; else 404."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    assert isinstance(user, User)  # only a signed-in User (request.user, request.auth) is
+    assert isinstance(user, User)  # request.user or request.auth, signed in: always a User
     member = (
         Member.objects.select_related("programme", "community", "household")
         .filter(programme__slug=slug, user=user)

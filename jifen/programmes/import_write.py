@@ -129,9 +129,9 @@ class _Existing:
     def __init__(self, scope: StaffScope) -> None:
         members = list(Member.objects.filter(programme=scope.programme))
         self.by_phone = {m.phone: m for m in members if m.phone}
-        self.by_home: dict[tuple[int, str], list[Member]] = {}
+        self.by_home: dict[tuple[int | None, str], list[Member]] = {}
         for m in members:
-            self.by_home.setdefault((m.household_id, m.display_name), []).append(m)  # type: ignore[arg-type]
+            self.by_home.setdefault((m.household_id, m.display_name), []).append(m)
         self.in_scope = scope.community_ids
 
 

@@ -106,7 +106,10 @@ def _append(programme: Programme, state: LogState, batch: int) -> list[bytes]:
         return []
     queued = [leaf.columns[2] for leaf in rows]
     transaction_ids = [leaf.columns[1] for leaf in rows]
-    leaves = [merkle.leaf_hash(leaf.data) for leaf in rows]  # type: ignore[arg-type]
+    leaves = []
+    for leaf in rows:
+        assert leaf.data is not None  # a queued row's transaction exists: its foreign key
+        leaves.append(merkle.leaf_hash(leaf.data))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # the hashes as one string, cut in the database
             cursor.execute(

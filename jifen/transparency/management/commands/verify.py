@@ -4,6 +4,7 @@ first discrepancy."""
 
 import sys
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -28,16 +29,23 @@ class Command(BaseCommand):
             help="processes that rehash leaves (PostgreSQL; default: one per CPU for a long log)",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(
+        self,
+        *args: Any,
+        programme: str | None,
+        witness: str | None,
+        workers: int | None,
+        **options: Any,
+    ) -> None:
         programmes = Programme.objects.order_by("slug")
-        if options["programme"]:
-            programmes = programmes.filter(slug=options["programme"])
+        if programme:
+            programmes = programmes.filter(slug=programme)
             if not programmes.exists():
-                raise CommandError(f"no programme {options['programme']!r}")
-        witnessed = self._witnessed(options["witness"], options["programme"])  # type: ignore[arg-type]
-        for programme in programmes:
-            witness = witnessed.get(programme.slug) if witnessed is not None else None
-            self._verify(programme, witness, options["workers"])  # type: ignore[arg-type]
+                raise CommandError(f"no programme {programme!r}")
+        witnessed = self._witnessed(witness, programme)
+        for each in programmes:
+            heads = witnessed.get(each.slug) if witnessed is not None else None
+            self._verify(each, heads, workers)
 
     def _witnessed(self, path: str | None, named: str | None) -> dict[str, Witness] | None:
         """The witness file's heads by programme. A programme asked for by name must be in
