@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "jifen.idempotency",
     "jifen.ledger",
     "jifen.transparency",
+    "jifen.earning",
     "jifen.web",
     "jifen.platform",
 ]

@@ -6,8 +6,9 @@ import itertools
 import threading
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections
 
@@ -15,6 +16,9 @@ from jifen.accounts.models import User
 from jifen.lib.errors import DomainError
 from jifen.programmes import services
 from jifen.programmes.models import Community, Household, Member, Programme, Role, RoleKind
+
+if TYPE_CHECKING:
+    from jifen.earning.models import Activity, Rule
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery"
@@ -368,3 +372,52 @@ CRAFTED_FILES: dict[str, tuple[str, Callable[[], bytes]]] = {
         lambda: "community,name,address\n东区,张伟,幸福路 1 号\n".encode() + b"\n" * 9_000_000,
     ),
 }
+
+
+def make_rule(
+    *,
+    programme: Programme,
+    code: str = "",
+    kind: str = "fixed",
+    config: dict[str, Any] | None = None,
+    **fields: Any,
+) -> "Rule":
+    """An earning rule (version 1); fixed 10 points unless told otherwise."""
+    from jifen.earning.services import create_rule
+
+    n = next(_counter)
+    return create_rule(
+        programme=programme,
+        code=code or f"rule-{n}",
+        kind=kind,
+        config=config if config is not None else {"points": 10},
+        actor=None,
+        name=fields.pop("name", f"Rule {n}"),
+        **fields,
+    )
+
+
+def make_activity(
+    *,
+    rule: "Rule",
+    community: Community | None = None,
+    starts_at: datetime | None = None,
+    hours: float = 2,
+    **fields: Any,
+) -> "Activity":
+    """An open activity under `rule`, starting now (for the clock in force) unless told."""
+    from jifen.earning.models import Activity
+    from jifen.earning.services import save_activity
+    from jifen.lib import clock
+
+    start = starts_at or clock.now()
+    activity = Activity(
+        programme=rule.programme,
+        title=fields.pop("title", f"Activity {next(_counter)}"),
+        community=community,
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+        rule=rule,
+        **fields,
+    )
+    return save_activity(activity=activity, actor=None)

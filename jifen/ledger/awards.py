@@ -1,13 +1,14 @@
 """Awards: points earned, credited from the community's issuance account within the
 programme's caps and the community's monthly quota."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jifen.accounts.models import User
 from jifen.idempotency.services import request_hash
 from jifen.ledger.accounts import add_lifetime, award_sources, open_award_accounts
 from jifen.ledger.checks import once, require_active, require_amount, require_reason
-from jifen.ledger.limits import charge
+from jifen.ledger.limits import Limit, charge
 from jifen.ledger.models import AccountKind, Asset, Posting, Transaction, TransactionKind
 from jifen.ledger.policy import award_limits, truncates
 from jifen.ledger.postings import Leg, post_expiring
@@ -41,19 +42,24 @@ def award_points(
     reference: str = "",
     idempotency_key: str | None = None,
     asset: str = Asset.POINTS,
+    limits: Sequence[Limit] = (),
 ) -> AwardResult:
     """Credit points earned from the community's issuance account, within the programme's
-    caps and the community's monthly quota (truncated or refused, as the policy says).
-    Raises AmountNotPositive, ReasonRequired, InactiveMember, CapReached, QuotaExhausted,
+    caps and the community's monthly quota (truncated or refused, as the policy says), and
+    within `limits`: counters of the caller's own (an earning rule's caps), charged with
+    them. Raises AmountNotPositive, ReasonRequired, InactiveMember, CapReached, QuotaExhausted,
     IdempotencyConflict."""
     require_amount(amount)
     require_reason(reason)
-    digest = request_hash("award", actor, member.pk, amount, reason, reference, asset)
+    extra = [(x.scope, x.period, x.ceiling) for x in limits]
+    digest = request_hash("award", actor, member.pk, amount, reason, reference, asset, *extra)
     return once(
         member.programme,
         idempotency_key,
         digest,
-        lambda: _award(member, amount, reason, actor, reference, idempotency_key, digest, asset),
+        lambda: _award(
+            member, amount, reason, actor, reference, idempotency_key, digest, asset, limits
+        ),
         lambda tx: _award_result(tx, amount),
     )
 
@@ -67,12 +73,13 @@ def _award(
     key: str | None,
     digest: str,
     asset: str,
+    extra: Sequence[Limit],
 ) -> AwardResult:
     require_active(member)
     policy, accounts = award_sources(member, asset)
     now = clock.now()
     limits = award_limits(policy, member, now) if asset == Asset.POINTS else []
-    taken = charge(member.programme, limits, amount, truncate=truncates(policy))
+    taken = charge(member.programme, [*limits, *extra], amount, truncate=truncates(policy))
     granted = taken.granted
     # Opening an account locks its new row: after the counters, as every writer locks.
     wallet, issuance = accounts or open_award_accounts(member, asset)

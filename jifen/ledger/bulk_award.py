@@ -3,7 +3,7 @@ transaction per member, written with a handful of set-based statements."""
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +17,7 @@ from jifen.ledger.accounts import member_accounts_for, policy_of, system_account
 from jifen.ledger.awards import AwardResult
 from jifen.ledger.bulk import add_to_columns, insert_postings_and_lots, points_accounts
 from jifen.ledger.checks import once, require_active, require_amount, require_reason
-from jifen.ledger.limits import Charges, Taken, charge_many
+from jifen.ledger.limits import Charges, Limit, Taken, charge_many
 from jifen.ledger.models import AccountKind, LedgerPolicy, Transaction, TransactionKind
 from jifen.ledger.policy import award_limits, expiry_for, truncates
 from jifen.lib import clock
@@ -33,8 +33,11 @@ def bulk_award(
     reason: str,
     actor: User | None = None,
     idempotency_key: str | None = None,
+    reference: str = "",
+    limits: Callable[[Member], list[Limit]] | None = None,
 ) -> list[AwardResult]:
-    """Award each (member, points), within caps and quotas. A member over a cap gets what is
+    """Award each (member, points), within caps and quotas, and within `limits(member)`:
+    counters of the caller's own (an earning rule's caps). A member over a cap gets what is
     left (or nothing): `awarded` says so. Raises AmountNotPositive, ReasonRequired,
     InactiveMember, DuplicateAward (for any member: then nobody is awarded)."""
     require_reason(reason)
@@ -47,15 +50,26 @@ def bulk_award(
         if member.pk in seen:  # one line per attendee: a second is a mistake, not a bonus
             raise errors.DuplicateAward(name=member.display_name)
         seen.add(member.pk)
-    digest = request_hash("bulk", actor, [(m.pk, a) for m, a in awards], reason)
+    extra = limits or _no_limits
+    digest = request_hash(
+        "bulk", actor, [(m.pk, a, *_keys_of(extra(m))) for m, a in awards], reason, reference
+    )
     key = f"{idempotency_key}#0" if idempotency_key else None
     return once(
         programme,
         key,
         digest,
-        lambda: _bulk(programme, awards, reason, actor, idempotency_key, digest),
+        lambda: _bulk(programme, awards, reason, actor, idempotency_key, digest, reference, extra),
         lambda tx: _replay(programme, idempotency_key, awards),
     )
+
+
+def _no_limits(member: Member) -> list[Limit]:
+    return []
+
+
+def _keys_of(limits: list[Limit]) -> list[tuple[str, str, int]]:
+    return [(x.scope, x.period, x.ceiling) for x in limits]
 
 
 @dataclass(frozen=True)
@@ -75,15 +89,17 @@ def _bulk(
     actor: User | None,
     key: str | None,
     digest: str,
+    reference: str,
+    extra: Callable[[Member], list[Limit]],
 ) -> list[AwardResult]:
     now = clock.now()
     policy = policy_of(programme)
-    granted = _granted(programme, policy, awards, now)
+    granted = _granted(programme, policy, awards, now, extra)
     members = [m for m, _ in awards]
     wallets = _wallets(members)
     live = [(m, t.granted) for (m, _), t in zip(awards, granted, strict=True) if t.granted > 0]
     charges = [t.charges for t in granted if t.granted > 0]
-    txs = _transactions(programme, live, charges, reason, actor, key, digest, now)
+    txs = _transactions(programme, live, charges, reason, reference, actor, key, digest, now)
     balances = _balances(wallets, live)
     _postings_and_lots(programme, policy, live, txs, wallets, balances, now)
     households = [(m, g) for m, g in live if not wallets[m.pk].own]
@@ -133,6 +149,7 @@ def _transactions(
     live: Awards,
     charges: list[Charges],
     reason: str,
+    reference: str,
     actor: User | None,
     key: str | None,
     digest: str,
@@ -149,7 +166,7 @@ def _transactions(
         "programme_id": programme.pk,
         "kind": TransactionKind.AWARD.value,
         "reason": reason,
-        "reference": "",
+        "reference": reference,
         "actor_id": actor.pk if actor else None,
         "request_hash": digest,
         "created_at": now,
@@ -167,6 +184,7 @@ def _transactions(
         programme=programme,
         kind=TransactionKind.AWARD,
         reason=reason,
+        reference=reference,
         actor=actor,
         request_hash=digest,
         created_at=now,
@@ -236,7 +254,11 @@ def _issuance_accounts(programme: Programme, community_ids: set[int]) -> dict[in
 
 
 def _granted(
-    programme: Programme, policy: LedgerPolicy, awards: Awards, now: datetime
+    programme: Programme,
+    policy: LedgerPolicy,
+    awards: Awards,
+    now: datetime,
+    extra: Callable[[Member], list[Limit]],
 ) -> list[Taken]:
     """What each member may receive under the caps and quotas, why less, and the counters it
     moved: all counters at once, each member charged after the ones before it in the list
@@ -244,7 +266,7 @@ def _granted(
     members = [m for m, _ in awards]
     if policy.quotas_enabled:  # each member's quota is their community's: read them once
         prefetch_related_objects(members, "community")
-    requests = [(award_limits(policy, m, now), a) for m, a in awards]
+    requests = [([*award_limits(policy, m, now), *extra(m)], a) for m, a in awards]
     return charge_many(programme, requests, truncate=truncates(policy))
 
 

@@ -18,6 +18,8 @@ from jifen.ledger.corrections import (
     transfer_points,
 )
 from jifen.ledger.expiry import expire_lots
+from jifen.ledger.limits import Limit
+from jifen.ledger.limits import charge as _charge
 from jifen.ledger.policy_changes import (
     MAX_CAP,
     MAX_POINT_VALUE,
@@ -31,6 +33,14 @@ from jifen.ledger.policy_changes import (
     update_policy,
 )
 from jifen.ledger.spending import donate_points, hold_points, release_hold, settle_hold
+from jifen.programmes.models import Programme
+
+
+def charge_limits(programme: Programme, limits: list[Limit], amount: int) -> None:
+    """Use `amount` of every counter in `limits` (a device's events per minute), refusing
+    with the tightest one's error when it does not fit. Inside a transaction."""
+    _charge(programme, limits, amount, truncate=False)
+
 
 __all__ = [
     "MAX_CAP",
@@ -41,11 +51,13 @@ __all__ = [
     "MAX_TIERS",
     "AwardResult",
     "Cap",
+    "Limit",
     "PolicySettings",
     "QuotaTier",
     "approve",
     "award_points",
     "bulk_award",
+    "charge_limits",
     "donate_points",
     "expire_lots",
     "hold_points",

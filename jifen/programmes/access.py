@@ -61,6 +61,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "request_changes": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER}),
     "handle_redemptions": frozenset({RoleKind.ADMIN, RoleKind.CASHIER}),
     "reverse": frozenset({RoleKind.ADMIN}),
+    "manage_rules": frozenset({RoleKind.ADMIN}),
+    "manage_activities": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER}),
+    "check_in": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER}),
+    "manage_devices": frozenset({RoleKind.ADMIN}),
     "view_ledger": frozenset(
         {RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER, RoleKind.AUDITOR, RoleKind.CASHIER}
     ),

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EarningConfig(AppConfig):
+    name = "jifen.earning"
+    label = "earning"

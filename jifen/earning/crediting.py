@@ -1,0 +1,237 @@
+"""The one way an earning reaches the ledger: `record` makes the Earning (on notice when the
+rule says so, else posted at once through `award_points`), `record_many` does the same for
+an activity's attendees through one `bulk_award`, and `post` credits an Earning whose notice
+ended. Each Earning is posted exactly once: its occurrence is unique, its posting is keyed by
+its own id, and the move from notice to posted is a guarded update."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from jifen.accounts.models import User
+from jifen.earning import rules
+from jifen.earning.models import (
+    Activity,
+    Claim,
+    Earning,
+    EarningSource,
+    EarningStatus,
+    Rule,
+    RuleVersion,
+)
+from jifen.ledger import errors as ledger_errors
+from jifen.ledger import services as ledger
+from jifen.ledger.models import CapPeriod
+from jifen.lib import clock
+from jifen.lib.periods import period_key
+from jifen.programmes.models import Member
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one earning did: its record, and the ledger's result when it was posted now."""
+
+    earning: Earning
+    award: ledger.AwardResult | None  # None: on notice (or nothing credited by the caps)
+
+    @property
+    def on_notice(self) -> bool:
+        return self.earning.status == EarningStatus.NOTICE
+
+
+def config_of(version: RuleVersion) -> rules.RuleConfig:
+    return rules.parse(version.rule.kind, version.config)
+
+
+def current_version(rule: Rule) -> RuleVersion:
+    return RuleVersion.objects.select_related("rule").get(rule=rule, number=rule.version)
+
+
+def rule_limits(
+    rule: Rule, config: rules.RuleConfig, member: Member, at: datetime
+) -> list[ledger.Limit]:
+    """The rule's own caps for `member` at `at`, as counters beside the programme's."""
+    tz = rule.programme.timezone
+    limits = []
+    for cap in config.caps:
+        owner = member.household_id if cap.scope == "household" else member.pk
+        if owner is None:
+            owner_scope = f"member:{member.pk}"
+        else:
+            owner_scope = f"{cap.scope}:{owner}"
+        limits.append(
+            ledger.Limit(
+                f"{owner_scope}:rule:{rule.pk}",
+                period_key(cap.period, at, tz),
+                cap.limit,
+                _cap_refusal(cap),
+            )
+        )
+    return limits
+
+
+def _cap_refusal(cap: rules.RuleCap) -> Callable[[], ledger_errors.CapReached]:
+    return lambda: ledger_errors.CapReached(limit=cap.limit, period=CapPeriod(cap.period).label)
+
+
+def reason_of(version: RuleVersion) -> str:
+    """The reason on the ledger entry: the rule's name (the history shows it)."""
+    return version.rule.name[:200]
+
+
+def reference_of(version: RuleVersion, occurrence: str) -> str:
+    """The transaction's reference: rule code and version, then what earned it."""
+    return f"{version.rule.code}@v{version.number} {occurrence}"[:100]
+
+
+def record(
+    *,
+    member: Member,
+    version: RuleVersion,
+    source: str,
+    occurrence: str,
+    points: int,
+    explanation: rules.Explanation,
+    actor: User | None = None,
+    activity: Activity | None = None,
+    claim: Claim | None = None,
+    notice: bool = True,
+) -> Outcome:
+    """Record one earning: on notice for the rule's notice days (when `notice`), else posted
+    now. The same occurrence twice returns the first earning (nothing is written)."""
+    found = Earning.objects.filter(programme=member.programme, occurrence=occurrence).first()
+    if found is not None:
+        return Outcome(found, None)
+    now = clock.now()
+    days = version.rule.notice_days if notice else 0
+    with transaction.atomic():
+        earning = Earning.objects.create(
+            programme=member.programme,
+            member=member,
+            rule_version=version,
+            source=source,
+            occurrence=occurrence,
+            activity=activity,
+            claim=claim,
+            points=points,
+            explanation=explanation,
+            status=EarningStatus.NOTICE if days else EarningStatus.POSTED,
+            notice_ends_at=now + timedelta(days=days) if days else None,
+            created_by=actor,
+            created_at=now,
+        )
+        if days:
+            return Outcome(earning, None)
+        return Outcome(earning, _credit(earning, actor))
+
+
+def post(earning: Earning, *, actor: User | None = None) -> Outcome:
+    """Credit an earning whose notice is over (or whose objection was dismissed after it),
+    exactly once: a second call, or a concurrent one, credits nothing."""
+    with transaction.atomic():
+        moved = Earning.objects.filter(
+            pk=earning.pk, status__in=[EarningStatus.NOTICE, EarningStatus.OBJECTED]
+        ).update(status=EarningStatus.POSTED)
+        if not moved:
+            earning.refresh_from_db()
+            return Outcome(earning, None)
+        earning.status = EarningStatus.POSTED
+        return Outcome(earning, _credit(earning, actor, keep_when_full=True))
+
+
+def _credit(
+    earning: Earning, actor: User | None, *, keep_when_full: bool = False
+) -> ledger.AwardResult | None:
+    """Award the earning's points through the ledger, within the rule's caps and the
+    programme's: a cap may cut it (credited says how much). When nothing is left the
+    refusal stands (the earning is not kept), except with `keep_when_full` (a notice that
+    ended: the earning is kept as credited with 0, and the worker moves on)."""
+    version = earning.rule_version
+    rule = version.rule
+    config = config_of(version)
+    now = clock.now()
+    try:
+        result = ledger.award_points(
+            member=earning.member,
+            amount=earning.points,
+            reason=reason_of(version),
+            reference=reference_of(version, earning.occurrence),
+            actor=actor,
+            idempotency_key=f"earning:{earning.public_id}",
+            limits=rule_limits(rule, config, earning.member, earning.created_at),
+        )
+    except (ledger_errors.CapReached, ledger_errors.QuotaExhausted):
+        if not keep_when_full:
+            raise
+        earning.credited = 0
+        earning.posted_at = now
+        earning.save(update_fields=["status", "credited", "posted_at"])
+        return None
+    earning.transaction = result.transaction
+    earning.credited = result.awarded
+    earning.posted_at = now
+    earning.save(update_fields=["status", "transaction", "credited", "posted_at"])
+    return result
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One attendee's earning, before it is recorded."""
+
+    member: Member
+    points: int
+    explanation: rules.Explanation
+    occurrence: str
+    source: str = EarningSource.ACTIVITY
+
+
+def record_many(
+    *,
+    activity: Activity,
+    version: RuleVersion,
+    planned: list[Planned],
+    actor: User | None,
+) -> list[Earning]:
+    """Record every attendee's earning of a closing activity: on notice when the rule says
+    so, else credited in one bulk award (one ledger transaction per attendee). Call inside a
+    transaction."""
+    now = clock.now()
+    rule = version.rule
+    days = rule.notice_days
+    earnings = [
+        Earning(
+            programme=activity.programme,
+            member=p.member,
+            rule_version=version,
+            source=p.source,
+            occurrence=p.occurrence,
+            activity=activity,
+            points=p.points,
+            explanation=p.explanation,
+            status=EarningStatus.NOTICE if days else EarningStatus.POSTED,
+            notice_ends_at=now + timedelta(days=days) if days else None,
+            created_by=actor,
+            created_at=now,
+            posted_at=None if days else now,
+        )
+        for p in planned
+        if p.points > 0
+    ]
+    if days or not earnings:
+        return Earning.objects.bulk_create(earnings, batch_size=2000)
+    config = config_of(version)
+    results = ledger.bulk_award(
+        programme=activity.programme,
+        awards=[(e.member, e.points) for e in earnings],
+        reason=reason_of(version),
+        reference=reference_of(version, f"activity:{activity.public_id}"),
+        actor=actor,
+        idempotency_key=f"activity:{activity.public_id}",
+        limits=lambda m: rule_limits(rule, config, m, now),
+    )
+    for earning, result in zip(earnings, results, strict=True):
+        earning.transaction = result.transaction
+        earning.credited = result.awarded
+    return Earning.objects.bulk_create(earnings, batch_size=2000)
