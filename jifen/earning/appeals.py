@@ -142,6 +142,7 @@ def _within(moment: datetime | None, programme: Programme) -> None:
 
 def appeal_award(*, earning: Earning, member: Member, reason: str) -> Appeal:
     """The resident thinks an award is wrong (too few points, the wrong rule)."""
+    earning = Earning.objects.select_related("rule_version__rule").get(pk=earning.pk)
     if earning.member_id != member.pk or earning.status != EarningStatus.POSTED:
         raise errors.AppealNotAllowed()
     _within(earning.posted_at, member.programme)
@@ -152,6 +153,7 @@ def appeal_award(*, earning: Earning, member: Member, reason: str) -> Appeal:
 
 
 def appeal_refused_claim(*, claim: Claim, member: Member, reason: str) -> Appeal:
+    claim = Claim.objects.get(pk=claim.pk)
     if claim.member_id != member.pk or claim.status != ClaimStatus.REJECTED:
         raise errors.AppealNotAllowed()
     _within(claim.decided_at, member.programme)
@@ -163,6 +165,7 @@ def appeal_refused_claim(*, claim: Claim, member: Member, reason: str) -> Appeal
 
 def appeal_missing(*, activity: Activity, member: Member, reason: str) -> Appeal:
     """Attended (or signed up), not credited."""
+    activity = Activity.objects.get(pk=activity.pk)
     if activity.programme_id != member.programme_id or activity.status != ActivityStatus.CLOSED:
         raise errors.AppealNotAllowed()
     if Earning.objects.filter(occurrence=f"activity:{activity.pk}:{member.pk}").exists():
