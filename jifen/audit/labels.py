@@ -39,6 +39,18 @@ ACTION_LABELS = {
     "grant.approve": _("Grant from the fund approved"),
     "grant.reject": _("Grant from the fund rejected"),
     "demo.create": _("Demo programme built"),
+    "rule.create": _("Earning rule added"),
+    "rule.update": _("Earning rule changed"),
+    "activity.create": _("Activity created"),
+    "activity.update": _("Activity changed"),
+    "activity.close": _("Activity closed and points credited"),
+    "activity.cancel": _("Activity cancelled"),
+    "claim.approve": _("Claim approved"),
+    "claim.reject": _("Claim refused"),
+    "appeal.uphold": _("Appeal upheld"),
+    "appeal.dismiss": _("Appeal dismissed"),
+    "device.create": _("Device key created"),
+    "device.revoke": _("Device key revoked"),
 }
 
 

@@ -9,7 +9,7 @@ from jifen.earning.models import ActivityStatus, EarningStatus, SignUpStatus
 from jifen.ledger.queries import summary_of
 from jifen.lib import clock
 from jifen.programmes.cardtokens import card_token
-from jifen.testing import make_activity, make_household, make_member, make_rule
+from jifen.testing import make_activity, make_household, make_member, make_rule, text_of
 
 
 @pytest.fixture
@@ -82,3 +82,18 @@ def test_hourly_rule_and_parent_child_doubling(programme, community, admin):
         for e in services.close_activity(activity=activity, actor=admin).earnings
     }
     assert earned == {parent.pk: 120, child.pk: 120, alone.pk: 60}
+
+
+def test_the_history_names_the_rule_and_its_version(client, patrol, member, resident):
+    from django.urls import reverse
+
+    from jifen.earning.rulebook import update_rule
+
+    update_rule(rule=patrol, actor=None, config={"points": 12})
+    activity = make_activity(rule=patrol)
+    services.check_in(activity=activity, member=member, method="name")
+    services.close_activity(activity=activity, actor=None)
+    client.force_login(resident)
+    page = client.get(reverse("resident-points", args=[member.programme.slug])).content.decode()
+    history = text_of(page, "history") or ""
+    assert "巡逻" in history and "规则第2版" in history, history

@@ -1,7 +1,10 @@
 """How stored codes read on a page, in the page's language: audit actions, the targets of
 audit entries, the name of a programme's points."""
 
+import re
+
 from django import template
+from django.utils.translation import gettext as _
 
 from jifen.audit.labels import ACTION_LABELS
 from jifen.audit.labels import action_label as label_of_action
@@ -41,3 +44,14 @@ def points_unit(programme: Programme, count: int) -> str:
 def audit_actions() -> list[tuple[str, str]]:
     """(code, label) of every action, by label, for the audit log's filter."""
     return sorted(((code, str(label)) for code, label in ACTION_LABELS.items()), key=lambda a: a[1])
+
+
+_RULE_REFERENCE = re.compile(r"^[\w-]+@v(\d+) ")
+
+
+@register.filter
+def rule_version(reference: str) -> str:
+    """“rule version 2” for a ledger entry that an earning rule produced (its reference is
+    `code@v2 …`), else nothing."""
+    found = _RULE_REFERENCE.match(reference or "")
+    return _("rule version %(n)s") % {"n": found.group(1)} if found else ""
