@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 
@@ -21,6 +21,7 @@ from jifen.lib import clock
 from jifen.programmes.models import Member, Programme
 
 PREFIX = "jfd_"
+RATE_SCOPE = "device:"  # the counters of events per minute: device:<id>:events
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,14 @@ def device_for(secret: str) -> DeviceKey | None:
     )
 
 
+def rate_period(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
 def _rate(device: DeviceKey, at: datetime) -> ledger.Limit:
     return ledger.Limit(
-        f"device:{device.pk}:events",
-        at.strftime("%Y-%m-%dT%H:%M"),
+        f"{RATE_SCOPE}{device.pk}:events",
+        rate_period(at),
         device.per_minute,
         lambda: errors.DeviceRateLimited(limit=device.per_minute),
     )

@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from jifen.earning.appeals import post_due_notices
-from jifen.ledger.models import Counter
+from jifen.earning.devices import RATE_SCOPE, rate_period
+from jifen.ledger.services import forget_counters
 from jifen.lib import clock
 from jifen.lib.jobs import register
 from jifen.programmes.models import Programme
@@ -20,5 +21,4 @@ def post_notices() -> None:
 @register("forget-device-rates", every_seconds=3600)
 def forget_device_rates() -> None:
     """Devices' per-minute counters are needed only for their minute: drop the old ones."""
-    before = (clock.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
-    Counter.objects.filter(scope__startswith="device:", period__lt=before).delete()
+    forget_counters(RATE_SCOPE, rate_period(clock.now() - timedelta(hours=1)))

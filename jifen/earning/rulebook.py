@@ -12,9 +12,7 @@ from jifen.accounts.models import User
 from jifen.audit.services import record as audit
 from jifen.earning import crediting, errors, rules
 from jifen.earning.models import Rule, RuleVersion
-from jifen.ledger.accounts import policy_of
-from jifen.ledger.models import Counter
-from jifen.ledger.policy import award_limits
+from jifen.ledger.queries import room_left
 from jifen.lib import clock
 from jifen.programmes.models import Member, Programme
 
@@ -89,10 +87,7 @@ def preview(
     points, explanation = rules.base_points(parsed, facts)
     left = None
     if member is not None:
-        now = clock.now()
-        limits = crediting.rule_limits(rule, parsed, member, now)
-        limits += award_limits(policy_of(rule.programme), member, now)
-        left = room_left(rule.programme, limits)
+        left = room_left(member, crediting.rule_limits(rule, parsed, member, clock.now()))
     text = _("%(what)s → %(points)s points") % {
         "what": describe(explanation, parsed),
         "points": points,
@@ -100,17 +95,6 @@ def preview(
     if left is not None:
         text += "; " + _("%(left)s left today for this resident or household") % {"left": left}
     return Preview(points, explanation, left, text)
-
-
-def room_left(programme: Programme, limits: list[Any]) -> int | None:
-    """What the tightest of these counters leaves (reads, never locks)."""
-    if not limits:
-        return None
-    used = {
-        (c.scope, c.period): c.used
-        for c in Counter.objects.filter(programme=programme, scope__in=[x.scope for x in limits])
-    }
-    return max(0, min(x.ceiling - used.get((x.scope, x.period), 0) for x in limits))
 
 
 def describe(explanation: rules.Explanation, config: rules.RuleConfig | None = None) -> str:

@@ -138,3 +138,11 @@ def _locked(programme: Programme, keys: dict[Key, int]) -> dict[Key, _Count]:
     create_counters(programme.pk, [(scope, period, c) for (scope, period), c in keys.items()])
     rows = lock_counters(programme.pk, list(keys))
     return {(scope, period): _Count(pk, used, c) for pk, scope, period, used, c in rows}
+
+
+def forget_counters(scope_prefix: str, before_period: str) -> int:
+    """Delete counters of scopes starting with `scope_prefix` whose period sorts before
+    `before_period`: counters needed only for a short period (a device's events per
+    minute). Returns how many went."""
+    old = Counter.objects.filter(scope__startswith=scope_prefix, period__lt=before_period)
+    return old.delete()[0]

@@ -9,8 +9,18 @@ from django.utils.translation import gettext as _
 
 from jifen.ledger.accounts import member_account, policy_of, wallet_of
 from jifen.ledger.awards import AwardResult
-from jifen.ledger.models import WALLETS, Account, AccountKind, Asset, Lot, Posting, TransactionKind
-from jifen.ledger.policy import largest_award
+from jifen.ledger.limits import Limit
+from jifen.ledger.models import (
+    WALLETS,
+    Account,
+    AccountKind,
+    Asset,
+    Counter,
+    Lot,
+    Posting,
+    TransactionKind,
+)
+from jifen.ledger.policy import award_limits, largest_award
 from jifen.ledger.policy_changes import PolicySettings, settings_of
 from jifen.lib import clock
 from jifen.programmes.models import Household, Member, Programme
@@ -181,3 +191,19 @@ def award_ceiling(programme: Programme) -> int | None:
     """The most one award can credit under the programme's caps, None when uncapped: the
     award forms offer no more."""
     return largest_award(policy_of(programme))
+
+
+def room_left(member: Member, extra: list[Limit], at: datetime | None = None) -> int | None:
+    """What the tightest counter an award to `member` now would meet leaves: the
+    programme's caps and quota and `extra` (an earning rule's caps). None when nothing caps
+    it. A read: nothing is locked."""
+    limits = award_limits(policy_of(member.programme), member, at or clock.now()) + extra
+    if not limits:
+        return None
+    used = {
+        (c.scope, c.period): c.used
+        for c in Counter.objects.filter(
+            programme=member.programme, scope__in=[x.scope for x in limits]
+        )
+    }
+    return max(0, min(x.ceiling - used.get((x.scope, x.period), 0) for x in limits))

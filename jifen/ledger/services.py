@@ -18,7 +18,7 @@ from jifen.ledger.corrections import (
     transfer_points,
 )
 from jifen.ledger.expiry import expire_lots
-from jifen.ledger.limits import Limit
+from jifen.ledger.limits import Limit, forget_counters
 from jifen.ledger.limits import charge as _charge
 from jifen.ledger.policy_changes import (
     MAX_CAP,
@@ -60,6 +60,7 @@ __all__ = [
     "charge_limits",
     "donate_points",
     "expire_lots",
+    "forget_counters",
     "hold_points",
     "reject",
     "release_hold",
