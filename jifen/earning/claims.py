@@ -17,9 +17,10 @@ from jifen.earning.models import (
     EarningSource,
     Rule,
     RuleKind,
+    RuleVersion,
 )
 from jifen.lib import clock
-from jifen.lib.images import CleanPhoto, store_photo
+from jifen.lib.images import CleanPhoto, photo_path, store_photo
 from jifen.programmes.models import Member, MemberStatus
 
 MAX_PHOTOS = 3
@@ -91,6 +92,39 @@ def submit_claim(
     if config.kind != RuleKind.RANGE and proposed <= 0:
         raise errors.NothingEarned(rule=rule.name)
     stored = [store_photo(p, folder=f"claims/{member.programme_id}") for p in photos]
+    try:
+        return _save_claim(
+            member,
+            rule,
+            version,
+            actor,
+            description,
+            criteria,
+            facts,
+            when,
+            proposed,
+            photos,
+            stored,
+        )
+    except BaseException:
+        for path in stored:  # the claim was not kept: neither are its photos
+            photo_path(path).unlink(missing_ok=True)
+        raise
+
+
+def _save_claim(
+    member: Member,
+    rule: Rule,
+    version: RuleVersion,
+    actor: User | None,
+    description: str,
+    criteria: Sequence[str],
+    facts: rules.Facts,
+    when: datetime,
+    proposed: int,
+    photos: Sequence[CleanPhoto],
+    stored: list[str],
+) -> Claim:
     with transaction.atomic():
         claim = Claim.objects.create(
             programme=member.programme,

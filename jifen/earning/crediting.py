@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from jifen.accounts.models import User
 from jifen.earning import rules
@@ -106,6 +106,40 @@ def record(
         return Outcome(found, None)
     now = clock.now()
     days = version.rule.notice_days if notice else 0
+    try:
+        return _record(
+            member,
+            version,
+            source,
+            occurrence,
+            points,
+            explanation,
+            actor,
+            activity,
+            claim,
+            days,
+            now,
+        )
+    except IntegrityError:  # the same occurrence, recorded at this very moment
+        found = Earning.objects.filter(programme=member.programme, occurrence=occurrence).first()
+        if found is None:
+            raise
+        return Outcome(found, None)
+
+
+def _record(
+    member: Member,
+    version: RuleVersion,
+    source: str,
+    occurrence: str,
+    points: int,
+    explanation: rules.Explanation,
+    actor: User | None,
+    activity: Activity | None,
+    claim: Claim | None,
+    days: int,
+    now: datetime,
+) -> Outcome:
     with transaction.atomic():
         earning = Earning.objects.create(
             programme=member.programme,
