@@ -1,11 +1,25 @@
 """Who may see which earning object, for a staff scope (see jifen.programmes.access).
 Activities of one community are seen by its staff; activities for everyone (no community)
-by all of the programme's staff. Claims, earnings and appeals follow their member."""
+by all of the programme's staff. Claims, earnings and appeals follow their member.
+
+A resident (jifen.programmes.access.resident_member) sees the activities of their community
+and those for everyone, their own claims, earnings and appeals, and the awards on public
+notice in their community. A device sees its programme's rules and members."""
 
 from django.db.models import Q, QuerySet
 
-from jifen.earning.models import Activity, Appeal, Claim, ClaimPhoto, DeviceKey, Earning, Rule
+from jifen.earning.models import (
+    Activity,
+    Appeal,
+    Claim,
+    ClaimPhoto,
+    DeviceKey,
+    Earning,
+    EarningStatus,
+    Rule,
+)
 from jifen.programmes.access import StaffScope, found, in_scope
+from jifen.programmes.models import Member
 
 
 def rules_of(scope: StaffScope) -> QuerySet[Rule]:
@@ -66,3 +80,55 @@ def access_appeal(scope: StaffScope, public_id: str) -> Appeal:
 
 def access_device(scope: StaffScope, public_id: str) -> DeviceKey:
     return found(DeviceKey.objects.filter(programme=scope.programme), public_id=public_id)
+
+
+# A resident's own.
+
+
+def activities_for_member(member: Member) -> QuerySet[Activity]:
+    rows = Activity.objects.filter(programme_id=member.programme_id)
+    return rows.filter(Q(community__isnull=True) | Q(community_id=member.community_id))
+
+
+def access_member_activity(member: Member, public_id: str) -> Activity:
+    return found(
+        activities_for_member(member).select_related("rule", "community"), public_id=public_id
+    )
+
+
+def access_own_claim(member: Member, public_id: str) -> Claim:
+    return found(
+        Claim.objects.filter(member=member).select_related("member", "rule", "rule_version"),
+        public_id=public_id,
+    )
+
+
+def access_own_earning(member: Member, public_id: str) -> Earning:
+    return found(
+        Earning.objects.filter(member=member).select_related("member"), public_id=public_id
+    )
+
+
+def notices_for_member(member: Member) -> QuerySet[Earning]:
+    """The awards on public notice (or objected to) among the member's community."""
+    return Earning.objects.filter(
+        programme_id=member.programme_id,
+        member__community_id=member.community_id,
+        status__in=[EarningStatus.NOTICE, EarningStatus.OBJECTED],
+    )
+
+
+def access_notice(member: Member, public_id: str) -> Earning:
+    return found(notices_for_member(member).select_related("member"), public_id=public_id)
+
+
+# A device's.
+
+
+def access_device_rule(device: DeviceKey, code: str) -> Rule:
+    return found(Rule.objects.filter(programme_id=device.programme_id), code=code)
+
+
+def access_device_member(device: DeviceKey, public_id: str) -> Member:
+    rows = Member.objects.filter(programme_id=device.programme_id)
+    return found(rows.select_related("programme", "community", "household"), public_id=public_id)
