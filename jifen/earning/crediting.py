@@ -256,16 +256,31 @@ def record_many(
     if days or not earnings:
         return Earning.objects.bulk_create(earnings, batch_size=2000)
     config = config_of(version)
-    results = ledger.bulk_award(
-        programme=activity.programme,
-        awards=[(e.member, e.points) for e in earnings],
-        reason=reason_of(version),
-        reference=reference_of(version, f"activity:{activity.public_id}"),
-        actor=actor,
-        idempotency_key=f"activity:{activity.public_id}",
-        limits=lambda m: rule_limits(rule, config, m, now),
-    )
-    for earning, result in zip(earnings, results, strict=True):
-        earning.transaction = result.transaction
-        earning.credited = result.awarded
+    # A bulk award takes each member once: a mentoring bonus beside the same member's
+    # attendance goes in a second round.
+    for n, batch in enumerate(_rounds(earnings)):
+        results = ledger.bulk_award(
+            programme=activity.programme,
+            awards=[(e.member, e.points) for e in batch],
+            reason=reason_of(version),
+            reference=reference_of(version, f"activity:{activity.public_id}"),
+            actor=actor,
+            idempotency_key=f"activity:{activity.public_id}" + (f":{n}" if n else ""),
+            limits=lambda m: rule_limits(rule, config, m, now),
+        )
+        for earning, result in zip(batch, results, strict=True):
+            earning.transaction = result.transaction
+            earning.credited = result.awarded
     return Earning.objects.bulk_create(earnings, batch_size=2000)
+
+
+def _rounds(earnings: list[Earning]) -> list[list[Earning]]:
+    """The earnings in rounds in which each member appears once, in their order."""
+    rounds: list[list[Earning]] = []
+    seen: dict[int, int] = {}
+    for earning in earnings:
+        n = seen[earning.member_id] = seen.get(earning.member_id, -1) + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(earning)
+    return rounds
