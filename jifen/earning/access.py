@@ -4,7 +4,7 @@ by all of the programme's staff. Claims, earnings and appeals follow their membe
 
 A resident (jifen.programmes.access.resident_member) sees the activities of their community
 and those for everyone, their own claims, earnings and appeals, and the awards on public
-notice in their community. A device sees its programme's rules and members."""
+notice in their community. A device sees its programme's members; both name its rules."""
 
 from django.db.models import Q, QuerySet
 
@@ -19,7 +19,7 @@ from jifen.earning.models import (
     Rule,
 )
 from jifen.programmes.access import StaffScope, found, in_scope
-from jifen.programmes.models import Member
+from jifen.programmes.models import Member, Programme
 
 
 def rules_of(scope: StaffScope) -> QuerySet[Rule]:
@@ -122,11 +122,13 @@ def access_notice(member: Member, public_id: str) -> Earning:
     return found(notices_for_member(member).select_related("member"), public_id=public_id)
 
 
+def access_programme_rule(programme: Programme, code: str) -> Rule:
+    """A rule of the member's (or the device's) programme, by code: every rule is theirs to
+    name, the service decides what it allows."""
+    return found(Rule.objects.filter(programme=programme), code=code)
+
+
 # A device's.
-
-
-def access_device_rule(device: DeviceKey, code: str) -> Rule:
-    return found(Rule.objects.filter(programme_id=device.programme_id), code=code)
 
 
 def access_device_member(device: DeviceKey, public_id: str) -> Member:
