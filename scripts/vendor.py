@@ -26,6 +26,9 @@ PACKAGES = [
         "echarts",
         {"dist/echarts.min.js": "echarts.min.js", "LICENSE": "LICENSE"},
     ),
+    # QR decoding for the camera scanner (static/jifen/scanner.js); the package ships no
+    # minified build, so its one dist file is copied as it is.
+    ("jsqr", "1.4.0", "jsqr", {"dist/jsQR.js": "jsQR.js", "LICENSE": "LICENSE"}),
 ]
 
 
