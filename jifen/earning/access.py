@@ -7,6 +7,7 @@ and those for everyone, their own claims, earnings and appeals, and the awards o
 notice in their community. A device sees its programme's members; both name its rules."""
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from jifen.earning.models import (
     Activity,
@@ -18,7 +19,7 @@ from jifen.earning.models import (
     EarningStatus,
     Rule,
 )
-from jifen.programmes.access import StaffScope, found, in_scope
+from jifen.programmes.access import StaffScope, access_programme, found, in_scope
 from jifen.programmes.models import Member, Programme
 
 
@@ -78,8 +79,25 @@ def access_appeal(scope: StaffScope, public_id: str) -> Appeal:
     )
 
 
+def devices_of(scope: StaffScope) -> QuerySet[DeviceKey]:
+    """A device key reaches every member of the programme, so only programme-wide staff
+    see, make or revoke them: for staff limited to some communities there are none."""
+    if scope.community_ids is not None:
+        return DeviceKey.objects.none()
+    return DeviceKey.objects.filter(programme=scope.programme)
+
+
 def access_device(scope: StaffScope, public_id: str) -> DeviceKey:
-    return found(DeviceKey.objects.filter(programme=scope.programme), public_id=public_id)
+    return found(devices_of(scope), public_id=public_id)
+
+
+def access_device_keys(user: object, slug: str) -> StaffScope:
+    """The programme, for managing its device keys: programme-wide staff with
+    `manage_devices` only; else 404."""
+    scope = access_programme(user, slug, "manage_devices")
+    if scope.community_ids is not None:
+        raise Http404
+    return scope
 
 
 # A resident's own.
