@@ -114,7 +114,7 @@ def post_event(
         raise errors.DeviceKeyRevoked()
     if member.programme_id != device.programme_id:
         raise errors.NotCardOfProgramme()
-    if not device.rules.filter(pk=rule.pk).exists():
+    if not rule.allows_devices or not device.rules.filter(pk=rule.pk).exists():
         raise errors.DeviceRuleNotAllowed(rule=rule.name)
     measures = dict(measures or {})
     digest = request_hash("device event", None, member.pk, rule.pk, sorted(criteria), measures)
