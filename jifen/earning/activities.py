@@ -33,6 +33,21 @@ from jifen.programmes.models import Member, MemberStatus, Programme
 EARLY = timedelta(hours=1)
 ACTIVITY_RULE_KINDS = (RuleKind.FIXED, RuleKind.HOURLY, RuleKind.RANGE)
 CODE_PREFIX = "JA1:"
+# What a change may set (status, closing and the code's key move only through the services).
+EDITABLE = (
+    "title",
+    "description",
+    "category",
+    "community",
+    "place",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "rule",
+    "signup_opens_at",
+    "signup_closes_at",
+    "priority_points",
+)
 
 
 @dataclass(frozen=True)
@@ -62,12 +77,17 @@ def validate_activity(activity: Activity) -> None:
 def save_activity(
     *, activity: Activity, actor: User | None, organizers: Sequence[User] = ()
 ) -> Activity:
-    """Create or change an activity (its programme, rule and times checked)."""
+    """Create or change an activity (its programme, rule and times checked); only an open
+    one changes (ActivityNotOpen), and a change writes only what may change, so that it
+    never undoes a close or a cancel made meanwhile."""
     validate_activity(activity)
     creating = activity.pk is None
     if creating:
         activity.created_by = actor
-    activity.save()
+        activity.save()
+    else:
+        _require_open(Activity.objects.select_for_update().get(pk=activity.pk))
+        activity.save(update_fields=EDITABLE)
     if organizers:
         activity.organizers.set(organizers)
     audit(
