@@ -14,7 +14,7 @@ from jifen.earning import crediting, errors, rules
 from jifen.earning.models import Rule, RuleVersion
 from jifen.ledger.queries import room_left
 from jifen.lib import clock
-from jifen.programmes.models import Member, Programme
+from jifen.programmes.models import Community, Member, Programme
 
 RULE_FIELDS = (
     "name",
@@ -32,6 +32,7 @@ def create_rule(
     *, programme: Programme, code: str, kind: str, config: Any, actor: User | None, **fields: Any
 ) -> Rule:
     parsed = rules.parse(kind, config)
+    _require_own_communities(programme, parsed)
     try:
         with transaction.atomic():
             rule = Rule.objects.create(programme=programme, code=code, kind=kind, **fields)
@@ -54,7 +55,9 @@ def update_rule(*, rule: Rule, actor: User | None, config: Any = None, **fields:
                 raise ValueError(name)
             setattr(locked, name, value)
         if config is not None:
-            parsed = rules.dump(rules.parse(locked.kind, config))
+            checked = rules.parse(locked.kind, config)
+            _require_own_communities(locked.programme, checked)
+            parsed = rules.dump(checked)
             current = crediting.current_version(locked)
             if parsed != current.config:
                 locked.version += 1
@@ -70,6 +73,15 @@ def update_rule(*, rule: Rule, actor: User | None, config: Any = None, **fields:
             data={"version": locked.version},
         )
     return locked
+
+
+def _require_own_communities(programme: Programme, config: rules.RuleConfig) -> None:
+    """Eligibility may name only the programme's own communities."""
+    wanted = set(config.communities)
+    if not wanted:
+        return
+    if Community.objects.filter(programme=programme, pk__in=wanted).count() != len(wanted):
+        raise errors.InvalidRule(problem=_("a community named is not one of this programme"))
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ class LatestAward:
     points: int
     total: int
     at: object
+    reason: str = ""  # what it was for: the rule's name, for an earning
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,8 @@ def latest_award(member: Member, within_hours: int = 24) -> LatestAward | None:
     )
     if posting is None:
         return None
-    return LatestAward(posting.amount, posting.balance_after or 0, posting.transaction.created_at)
+    tx = posting.transaction
+    return LatestAward(posting.amount, posting.balance_after or 0, tx.created_at, tx.reason)
 
 
 def award_message(programme: Programme, result: AwardResult) -> str:

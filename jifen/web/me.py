@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.safestring import mark_safe
 
+from jifen.earning.activity_listings import daily_checkin_due
 from jifen.ledger.queries import latest_award, points_page, summary_of
 from jifen.lib.storable import parse_int
 from jifen.programmes.access import access_member, access_programme, resident_member
@@ -53,6 +54,7 @@ def resident_home(request: HttpRequest, slug: str) -> HttpResponse:
             "card_qr": qr,
             "points": summary_of(member),
             "latest_award": latest_award(member),
+            "daily_checkin_due": daily_checkin_due(member),
         },
     )
 

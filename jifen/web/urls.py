@@ -9,10 +9,13 @@ urlpatterns = [
     path("", include("jifen.web.transparency")),
     path("account/tokens/", include("jifen.web.tokens")),
     path("p/<slug:slug>/me/", include("jifen.web.me")),
+    path("p/<slug:slug>/me/", include("jifen.web.resident_activities")),
     path("p/<slug:slug>/console/", include("jifen.web.programmes")),
     path("p/<slug:slug>/console/", include("jifen.web.members")),
     path("p/<slug:slug>/console/", include("jifen.web.imports")),
     path("p/<slug:slug>/console/", include("jifen.web.cards")),
     path("p/<slug:slug>/console/", include("jifen.web.ledger")),
     path("p/<slug:slug>/console/", include("jifen.web.policy")),
+    path("p/<slug:slug>/console/", include("jifen.web.activities")),
+    path("p/<slug:slug>/console/", include("jifen.web.checkin")),
 ]

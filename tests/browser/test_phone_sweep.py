@@ -101,12 +101,18 @@ SWEPT = {
     "resident-home": "resident-me",
     "resident-points": "resident-me-points",
     "api_tokens": "resident-tokens",
+    "resident-activities": "resident-activities",
+    "resident-my-activities": "resident-my-activities",
+    "resident-activity-checkin": "resident-activity-checkin",
 }
 NOT_PAGES = {  # answers that are not pages to look at
     "logout": "POST only, redirects",
     "api_token_revoke": "POST only, redirects",
     "set_language": "POST only, redirects",
     "residents-template": "a file to download",
+    "resident-activity-signup": "POST only, redirects",
+    "resident-activity-cancel": "POST only, redirects",
+    "resident-daily-checkin": "POST only, redirects",
 }
 
 
@@ -256,3 +262,48 @@ def test_a_signed_out_visit_to_the_console_asks_to_sign_in_in_that_language(
         page.goto(f"/{language}/p/{programme.slug}/console/")
         assert page.url.endswith(f"/{language}/login/?next=/{language}/p/{programme.slug}/console/")
         assert _check(page, screenshot, language, "console-signed-out") == []
+
+
+@pytest.fixture
+def activity_pages(programme, community, member):
+    """The resident's activity pages, filled the way that overflows: long titles, places and
+    descriptions, a full activity with the resident on its waitlist, points earned."""
+    from urllib.parse import quote
+
+    from jifen.earning import services as earning
+    from jifen.testing import make_activity, make_member, make_rule
+
+    rule = make_rule(programme=programme, code="sweep-patrol", name=LONG_REASON[:40])
+    full = make_activity(
+        rule=rule,
+        community=community,
+        title=LONG_REASON[:60],
+        place=LONG_REASON,
+        description=LONG_REASON * 2,
+        capacity=1,
+    )
+    earning.sign_up(activity=full, member=make_member(community=community))
+    earning.sign_up(activity=full, member=member)
+    attended = make_activity(rule=rule, title=LONG_REASON[:60], place=LONG_REASON)
+    earning.check_in(activity=attended, member=member, method="name")
+    earning.close_activity(activity=attended, actor=None)
+    code = quote(earning.checkin_code(full))
+    return {
+        "activities": "activities/",
+        "my-activities": "activities/mine/",
+        "activity-checkin": f"activities/{full.public_id}/checkin/?code={code}",
+    }
+
+
+def test_activity_pages_fit_a_phone_in_every_language(
+    new_page, screenshot, programme, resident, activity_pages
+):
+    problems: list[str] = []
+    for language in LANGUAGES:
+        page = new_page("phone", locale="en-US")
+        _sign_in(page, language)
+        for name, path in activity_pages.items():
+            response = page.goto(f"/{language}/p/{programme.slug}/me/{path}")
+            assert response is not None and response.status == 200, (language, name)
+            problems += _check(page, screenshot, language, f"resident-{name}")
+    assert problems == []

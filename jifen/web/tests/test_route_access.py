@@ -25,6 +25,8 @@ from jifen.accounts.models import PersonalToken
 from jifen.accounts.services import create_personal_token
 from jifen.api.main import api
 from jifen.audit.models import AuditEntry
+from jifen.earning import services as earning_services
+from jifen.earning.models import Activity, Attendance, SignUp
 from jifen.idempotency.models import IdempotencyRecord
 from jifen.ledger.models import (
     Account,
@@ -49,11 +51,13 @@ from jifen.programmes.models import (
 from jifen.programmes.services import create_invitation
 from jifen.programmes.staff import offer_role
 from jifen.testing import (
+    make_activity,
     make_community,
     make_household,
     make_member,
     make_programme,
     make_resident_user,
+    make_rule,
     make_staff,
     make_user,
 )
@@ -82,6 +86,7 @@ class Access:
 
 
 HOUSEHOLD = {"public_id": "household"}
+ACTIVITY = {"public_id": "activity"}
 ROUTES: dict[str, Access] = {
     # Web pages, by URL name.
     "home": Access(ANYONE),
@@ -135,6 +140,28 @@ ROUTES: dict[str, Access] = {
     "console-policy": Access(STAFF),
     "console-role-offer-withdraw": Access(STAFF),
     "role-offer": Access(ANYONE),
+    # Activities and check-in (jifen/web/activities.py, checkin.py, resident_activities.py).
+    "console-activities": Access(STAFF),
+    "console-activity-new": Access(STAFF),
+    "console-activity": Access(STAFF, ACTIVITY),
+    "console-activity-edit": Access(STAFF, ACTIVITY),
+    "console-activity-cancel": Access(STAFF, ACTIVITY),
+    "console-activity-close": Access(STAFF, ACTIVITY),
+    "console-attendance-minutes": Access(STAFF, ACTIVITY),
+    "console-attendance-remove": Access(STAFF, ACTIVITY),
+    "console-activity-checkin": Access(STAFF, ACTIVITY),
+    "console-checkin-attendance": Access(STAFF, ACTIVITY),
+    "console-checkin-code": Access(STAFF, ACTIVITY),
+    "console-checkin-card": Access(STAFF, ACTIVITY),
+    "console-checkin-phone": Access(STAFF, ACTIVITY),
+    "console-checkin-member": Access(STAFF, ACTIVITY),
+    "console-checkin-roster": Access(STAFF, ACTIVITY),
+    "resident-activities": Access(RESIDENT),
+    "resident-my-activities": Access(RESIDENT),
+    "resident-activity-signup": Access(RESIDENT, ACTIVITY),
+    "resident-activity-cancel": Access(RESIDENT, ACTIVITY),
+    "resident-activity-checkin": Access(RESIDENT, ACTIVITY),
+    "resident-daily-checkin": Access(RESIDENT),
     # API operations, by method and path.
     "GET /api/v1/me": Access(SIGNED_IN),
     "GET /api/v1/programmes/{slug}": Access(MEMBERS),
@@ -177,6 +204,7 @@ PARAMS = {
     "invitation_id": "invitation",
     "community_id": "community",
     "pk": "token",
+    "member_id": "member",
 }
 # Path parameters that name no object of A's.
 LITERALS = {
@@ -236,6 +264,7 @@ FORM = {
     "reason": "x",
     "decision": "approve",
     "offer": "{offer}",
+    "member": "{member}",
 }
 SECRETS = ("Alice Aardvark", "Abel Aardvark", "13800000001", "13800000002")
 
@@ -363,8 +392,17 @@ def world(db) -> World:
             community=a,
         )[0].pk,
     }
+    ids["activity"] = _open_activity_of(alice)
     callers, insiders = _callers(p1, b)
     return World(p1, a, ids, callers, insiders)
+
+
+def _open_activity_of(alice: Member) -> str:
+    """An open activity of A's, running now, that Alice signed up for and is checked in at."""
+    activity = make_activity(rule=make_rule(programme=alice.programme), community=alice.community)
+    earning_services.sign_up(activity=activity, member=alice)
+    earning_services.check_in(activity=activity, member=alice, method="name")
+    return activity.public_id
 
 
 def _callers(p1: Programme, b: Community) -> tuple[dict[str, Any], set[str]]:
@@ -480,7 +518,20 @@ def state(world: World, *, of_community_a: bool) -> list[Any]:
     ]
     if not of_community_a:
         rows.append(Counter.objects.filter(programme=p1))
+    rows += _activity_rows(world, of_community_a)
     return [list(rows.order_by("pk").values()) for rows in rows]
+
+
+def _activity_rows(world: World, of_community_a: bool) -> list[Any]:
+    """Activities of A (of P1, for outsiders), their sign-ups and attendance."""
+    p1, a = world.programme, world.community_a
+    mine = Q(community=a) if of_community_a else Q(programme=p1)
+    theirs = Q(activity__community=a) if of_community_a else Q(activity__programme=p1)
+    return [
+        Activity.objects.filter(mine),
+        SignUp.objects.filter(theirs),
+        Attendance.objects.filter(theirs),
+    ]
 
 
 def _audit_of(world: World, of_community_a: bool) -> Q:
