@@ -76,6 +76,11 @@ MIDDLEWARE = [
 # file gets the import page's own message). Beyond either, the request is refused unread.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
+# Uploaded files: a claim takes at most 3 photos of 5 MB, the import one spreadsheet. A file
+# over FILE_UPLOAD_MAX_MEMORY_SIZE is streamed to a temporary file, not held in memory; a
+# request with more files than this is refused with the 400 page before any is read.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 ROOT_URLCONF = "jifen.urls"
 WSGI_APPLICATION = "jifen.wsgi.application"

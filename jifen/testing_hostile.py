@@ -2,14 +2,19 @@
 full of real objects to put in paths and forms, and a snapshot of every table to prove that a
 refused request wrote nothing."""
 
-from dataclasses import dataclass
+import io
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
+from PIL import Image
 
 from jifen.accounts.models import PersonalToken, User
 from jifen.accounts.services import create_personal_token
+from jifen.earning import services as earning_services
 from jifen.ledger import services as ledger
 from jifen.ledger.models import Approval, Hold, Transaction
+from jifen.lib.images import clean_photo
 from jifen.programmes import services
 from jifen.programmes.models import (
     Community,
@@ -22,11 +27,13 @@ from jifen.programmes.models import (
 )
 from jifen.programmes.staff import offer_role
 from jifen.testing import (
+    make_activity,
     make_community,
     make_household,
     make_member,
     make_programme,
     make_resident_user,
+    make_rule,
     make_staff,
     make_user,
 )
@@ -62,6 +69,9 @@ class World:
     role: Role
     token: PersonalToken
     role_offer_secret: str
+    # Claims, notices and appeals, by name: claim (waiting), claim_photo, refused_claim,
+    # award (credited), activity_attended (closed, nothing credited), appeal (an objection).
+    claims: dict[str, Any] = field(default_factory=dict)
 
 
 def make_world() -> World:
@@ -103,7 +113,43 @@ def make_world() -> World:
             login="colleague",
             kind=RoleKind.CASHIER,
         )[1],
+        claims=_claims_of(member, other, admin),
     )
+
+
+def _claims_of(member: Member, other: Member, admin: User) -> dict[str, Any]:
+    """The member's claims (one waiting with a photo, one refused), an activity award and
+    a closed activity without one; the other member's award on notice, objected to."""
+    programme = member.programme
+    rule = make_rule(
+        programme=programme,
+        kind="range",
+        config={"min": 20, "max": 100},
+        allows_claims=True,
+        notice_days=3,
+    )
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(photo, "JPEG")
+    waiting = earning_services.submit_claim(
+        member=member, rule=rule, actor=None, photos=[clean_photo(photo.getvalue())]
+    )
+    refused = earning_services.submit_claim(member=member, rule=rule, actor=None)
+    earning_services.reject_claim(claim=refused, actor=admin, reason="seed")
+    attended, missed = (make_activity(rule=make_rule(programme=programme)) for _ in range(2))
+    earning_services.check_in(activity=attended, member=member, method="name")
+    earning_services.sign_up(activity=missed, member=member)
+    (award,) = earning_services.close_activity(activity=attended, actor=admin).earnings
+    earning_services.close_activity(activity=missed, actor=admin)
+    theirs = earning_services.submit_claim(member=other, rule=rule, actor=None)
+    on_notice = earning_services.approve_claim(claim=theirs, actor=admin, points=30).earning
+    return {
+        "claim": waiting,
+        "claim_photo": waiting.photos.get(),
+        "refused_claim": refused,
+        "award": award,
+        "activity_attended": missed,
+        "appeal": earning_services.object_to(earning=on_notice, member=member, reason="seed"),
+    }
 
 
 def table_contents() -> dict[str, list[tuple[object, ...]]]:

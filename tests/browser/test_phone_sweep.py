@@ -104,6 +104,13 @@ SWEPT = {
     "resident-activities": "resident-activities",
     "resident-my-activities": "resident-my-activities",
     "resident-activity-checkin": "resident-activity-checkin",
+    "resident-claims": "resident-claims",
+    "resident-claim-new": "resident-claim-new, resident-claim-form",
+    "resident-appeals": "resident-appeals",
+    "resident-appeal-award": "resident-appeal-award",
+    "resident-appeal-claim": "resident-appeal-claim",
+    "resident-appeal-missing": "resident-appeal-missing",
+    "resident-notices": "resident-notices",
 }
 NOT_PAGES = {  # answers that are not pages to look at
     "logout": "POST only, redirects",
@@ -113,6 +120,8 @@ NOT_PAGES = {  # answers that are not pages to look at
     "resident-activity-signup": "POST only, redirects",
     "resident-activity-cancel": "POST only, redirects",
     "resident-daily-checkin": "POST only, redirects",
+    "resident-claim-withdraw": "POST only, redirects",
+    "resident-claim-photo": "a photo, not a page",
 }
 
 
@@ -262,6 +271,76 @@ def test_a_signed_out_visit_to_the_console_asks_to_sign_in_in_that_language(
         page.goto(f"/{language}/p/{programme.slug}/console/")
         assert page.url.endswith(f"/{language}/login/?next=/{language}/p/{programme.slug}/console/")
         assert _check(page, screenshot, language, "console-signed-out") == []
+
+
+@pytest.fixture
+def claim_pages(programme, community, member, admin):
+    """The claim and appeal pages, filled the way that overflows: long descriptions, reasons
+    and names, a photo, a refused claim, an award, a missed activity, an award on notice."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from jifen.earning import services as earning
+    from jifen.lib.images import clean_photo
+    from jifen.testing import make_activity, make_member, make_rule
+
+    rule = make_rule(
+        programme=programme,
+        code="suggestion",
+        name="合理化建议（社区公共事务改进方案）",
+        kind="range",
+        config={"min": 20, "max": 100},
+        description=LONG_REASON,
+        allows_claims=True,
+        notice_days=3,
+    )
+    photo = BytesIO()
+    Image.new("RGB", (640, 480), "green").save(photo, "JPEG")
+    earning.submit_claim(
+        member=member,
+        rule=rule,
+        actor=None,
+        description=LONG_REASON * 2,
+        photos=[clean_photo(photo.getvalue())],
+    )
+    refused = earning.submit_claim(member=member, rule=rule, actor=None, description=LONG_REASON)
+    earning.reject_claim(claim=refused, actor=admin, reason=LONG_REASON[:200])
+    attended, missed = (
+        make_activity(rule=make_rule(programme=programme), title=LONG_REASON[:60]) for _ in range(2)
+    )
+    earning.check_in(activity=attended, member=member, method="name")
+    earning.sign_up(activity=missed, member=member)
+    (award,) = earning.close_activity(activity=attended, actor=admin).earnings
+    earning.close_activity(activity=missed, actor=admin)
+    neighbour = make_member(community=community, name="欧阳" + "娜" * 20)
+    theirs = earning.submit_claim(member=neighbour, rule=rule, actor=None)
+    on_notice = earning.approve_claim(claim=theirs, actor=admin, points=100).earning
+    earning.object_to(earning=on_notice, member=member, reason=LONG_REASON)
+    return {
+        "claims": "claims/",
+        "claim-new": "claims/new/",
+        "claim-form": "claims/new/?rule=suggestion",
+        "appeals": "appeals/",
+        "appeal-award": f"appeals/award/{award.public_id}/",
+        "appeal-claim": f"appeals/claim/{refused.public_id}/",
+        "appeal-missing": f"appeals/activity/{missed.public_id}/",
+        "notices": "notices/",
+    }
+
+
+def test_claim_and_appeal_pages_fit_a_phone_in_every_language(
+    new_page, screenshot, programme, resident, claim_pages
+):
+    problems: list[str] = []
+    for language in LANGUAGES:
+        page = new_page("phone", locale="en-US")
+        _sign_in(page, language)
+        for name, path in claim_pages.items():
+            response = page.goto(f"/{language}/p/{programme.slug}/me/{path}")
+            assert response is not None and response.status == 200, (language, name)
+            problems += _check(page, screenshot, language, f"resident-{name}")
+    assert problems == []
 
 
 @pytest.fixture

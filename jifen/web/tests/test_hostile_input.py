@@ -75,6 +75,13 @@ def path_value(world: World, name: str, before: str, member: Member) -> object:
         ("token", ""): world.invitation_token,
         ("secret", "role"): world.role_offer_secret,
         ("fmt", ""): "csv",
+        # Claims, notices and appeals (jifen/web/claims.py, appeals.py, review.py).
+        ("public_id", "claims"): world.claims["claim"].public_id,
+        ("public_id", "photos"): world.claims["claim_photo"].public_id,
+        ("public_id", "award"): world.claims["award"].public_id,
+        ("public_id", "claim"): world.claims["refused_claim"].public_id,
+        ("public_id", "activity"): world.claims["activity_attended"].public_id,
+        ("public_id", "appeals"): world.claims["appeal"].public_id,
     }
     found = values.get((name, before), values.get((name, "")))
     if found is None:

@@ -11,6 +11,7 @@ parameter or body field with a new name, an entry in PARAMS (or LITERALS) or BOD
 missing from ROUTES, or a name missing from those tables, fails the test that names it.
 """
 
+import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,13 +21,22 @@ from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern
+from PIL import Image
 
 from jifen.accounts.models import PersonalToken
 from jifen.accounts.services import create_personal_token
 from jifen.api.main import api
 from jifen.audit.models import AuditEntry
 from jifen.earning import services as earning_services
-from jifen.earning.models import Activity, Attendance, SignUp
+from jifen.earning.models import (
+    Activity,
+    Appeal,
+    Attendance,
+    Claim,
+    ClaimPhoto,
+    Earning,
+    SignUp,
+)
 from jifen.idempotency.models import IdempotencyRecord
 from jifen.ledger.models import (
     Account,
@@ -38,6 +48,7 @@ from jifen.ledger.models import (
     Transaction,
 )
 from jifen.ledger.services import award_points, hold_points, request_approval
+from jifen.lib.images import clean_photo
 from jifen.programmes.models import (
     Community,
     Household,
@@ -140,6 +151,21 @@ ROUTES: dict[str, Access] = {
     "console-policy": Access(STAFF),
     "console-role-offer-withdraw": Access(STAFF),
     "role-offer": Access(ANYONE),
+    # Claims, public notice, appeals (jifen/web/claims.py, appeals.py, review.py).
+    "resident-claims": Access(RESIDENT),
+    "resident-claim-new": Access(RESIDENT),
+    "resident-claim-withdraw": Access(RESIDENT, {"public_id": "claim"}),
+    "resident-claim-photo": Access(RESIDENT, {"public_id": "claim_photo"}),
+    "resident-appeals": Access(RESIDENT),
+    "resident-appeal-award": Access(RESIDENT, {"public_id": "earning"}),
+    "resident-appeal-claim": Access(RESIDENT, {"public_id": "claim"}),
+    "resident-appeal-missing": Access(RESIDENT, {"public_id": "activity_attended"}),
+    "resident-notices": Access(RESIDENT),
+    "console-review": Access(STAFF),
+    "console-claim-approve": Access(STAFF, {"public_id": "claim"}),
+    "console-claim-reject": Access(STAFF, {"public_id": "claim"}),
+    "console-appeal-answer": Access(STAFF, {"public_id": "appeal"}),
+    "console-claim-photo": Access(STAFF, {"public_id": "claim_photo"}),
     # Activities and check-in (jifen/web/activities.py, checkin.py, resident_activities.py).
     "console-activities": Access(STAFF),
     "console-activity-new": Access(STAFF),
@@ -392,9 +418,39 @@ def world(db) -> World:
             community=a,
         )[0].pk,
     }
+    ids |= _claims_of(alice, abel, a_admin)
     ids["activity"] = _open_activity_of(alice)
     callers, insiders = _callers(p1, b)
     return World(p1, a, ids, callers, insiders)
+
+
+def _claims_of(alice: Member, abel: Member, a_admin: Any) -> dict[str, str]:
+    """A's claims: one waiting with a photo, one approved and on notice with Abel's
+    objection; and a closed activity of A's that Alice signed up for and got nothing from."""
+    suggestion = make_rule(
+        programme=alice.programme,
+        kind="range",
+        config={"min": 20, "max": 100},
+        allows_claims=True,
+        notice_days=3,
+    )
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(photo, "JPEG")
+    waiting = earning_services.submit_claim(
+        member=alice, rule=suggestion, actor=None, photos=[clean_photo(photo.getvalue())]
+    )
+    approved = earning_services.submit_claim(member=alice, rule=suggestion, actor=None)
+    award = earning_services.approve_claim(claim=approved, actor=a_admin, points=30).earning
+    activity = make_activity(rule=make_rule(programme=alice.programme), community=alice.community)
+    earning_services.sign_up(activity=activity, member=alice)
+    earning_services.close_activity(activity=activity, actor=None)
+    return {
+        "claim": waiting.public_id,
+        "claim_photo": waiting.photos.get().public_id,
+        "earning": award.public_id,
+        "appeal": earning_services.object_to(earning=award, member=abel, reason="x").public_id,
+        "activity_attended": activity.public_id,
+    }
 
 
 def _open_activity_of(alice: Member) -> str:
@@ -518,8 +574,23 @@ def state(world: World, *, of_community_a: bool) -> list[Any]:
     ]
     if not of_community_a:
         rows.append(Counter.objects.filter(programme=p1))
+    rows += _earning_rows(world, of_community_a)
     rows += _activity_rows(world, of_community_a)
     return [list(rows.order_by("pk").values()) for rows in rows]
+
+
+def _earning_rows(world: World, of_community_a: bool) -> list[Any]:
+    """Claims, their photos, earnings and appeals of A's residents (of P1, for outsiders)."""
+    p1, a = world.programme, world.community_a
+    of_members = Q(member__community=a) if of_community_a else Q(programme=p1)
+    appeals = Q(member__community=a) | Q(subject__community=a) if of_community_a else of_members
+    photos = Q(claim__member__community=a) if of_community_a else Q(claim__programme=p1)
+    return [
+        Claim.objects.filter(of_members),
+        ClaimPhoto.objects.filter(photos),
+        Earning.objects.filter(of_members),
+        Appeal.objects.filter(appeals),
+    ]
 
 
 def _activity_rows(world: World, of_community_a: bool) -> list[Any]:
