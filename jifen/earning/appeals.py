@@ -90,7 +90,9 @@ def _open_appeal(
         open_already = open_already.filter(claim=claim)
     if activity is not None:
         open_already = open_already.filter(activity=activity)
-    if kind != AppealKind.OBJECTION and open_already.exists():
+    if kind == AppealKind.OBJECTION:  # many may object to one award, each once
+        open_already = open_already.filter(member=member)
+    if open_already.exists():
         raise errors.AppealOpenAlready()
     return Appeal.objects.create(
         programme=programme,
@@ -203,6 +205,7 @@ def answer_appeal(
         if locked.status != AppealStatus.OPEN:
             raise errors.AppealAnswered()
         correction = None
+        locked.answer = answer[:500]
         if uphold:
             correction = _correct(locked, actor, points)
         elif locked.kind == AppealKind.OBJECTION and locked.earning is not None:
@@ -227,6 +230,15 @@ def _correct(appeal: Appeal, actor: User, points: int | None) -> Transaction | N
         Earning.objects.filter(
             pk=appeal.earning.pk, status__in=[EarningStatus.NOTICE, EarningStatus.OBJECTED]
         ).update(status=EarningStatus.CANCELLED)
+        if appeal.earning.claim_id:  # the claim is refused now: its claimant may appeal that
+            Claim.objects.filter(pk=appeal.earning.claim_id).update(
+                status=ClaimStatus.REJECTED,
+                decided_by=actor,
+                decided_at=clock.now(),
+                decision_reason=(_("Objection upheld: %(answer)s") % {"answer": appeal.answer})[
+                    :200
+                ],
+            )
         return None
     if kind == AppealKind.AWARD:
         return _correct_award(appeal, actor, points)
@@ -245,6 +257,8 @@ def _correct(appeal: Appeal, actor: User, points: int | None) -> Transaction | N
     version = crediting.current_version(activity.rule)
     config = crediting.config_of(version)
     if points is not None:
+        if config.kind == "range":  # the reviewer's choice, within the rule's range
+            rules.base_points(config, rules.Facts(chosen=points))
         amount, explanation = points, [["appeal", points]]
     else:
         minutes = int((activity.ends_at - activity.starts_at).total_seconds() // 60)

@@ -265,3 +265,30 @@ def test_a_device_event_is_credited_once_per_key_within_the_caps(programme, comm
         services.post_event(
             device=device, key="e4", member=second, rule=rule, measures={"accuracy": 90}
         )
+
+
+def test_one_member_objects_once_and_an_upheld_objection_refuses_the_claim(
+    suggestion, member, community, reviewer
+):
+    claim = services.submit_claim(member=member, rule=suggestion, actor=None)
+    earning = services.approve_claim(claim=claim, actor=reviewer, points=50).earning
+    neighbour = make_member(community=community)
+    appeal = services.object_to(earning=earning, member=neighbour, reason="重复申报")
+    with pytest.raises(errors.AppealOpenAlready):
+        services.object_to(earning=earning, member=neighbour, reason="再说一次")
+    services.object_to(earning=earning, member=make_member(community=community), reason="同上")
+    services.answer_appeal(appeal=appeal, actor=reviewer, uphold=True, answer="与上月重复")
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.REJECTED and "与上月重复" in claim.decision_reason
+    assert services.appeal_refused_claim(claim=claim, member=member, reason="并不重复")
+
+
+def test_a_missing_award_on_a_range_rule_stays_within_the_range(programme, member, reviewer):
+    lecture = make_rule(programme=programme, kind="range", config={"min": 20, "max": 50})
+    activity = make_activity(rule=lecture)
+    services.sign_up(activity=activity, member=member)
+    services.close_activity(activity=activity, actor=None)
+    appeal = services.appeal_missing(activity=activity, member=member, reason="我参加了")
+    with pytest.raises(errors.InvalidRule):
+        services.answer_appeal(appeal=appeal, actor=reviewer, uphold=True, answer="补录", points=80)
+    assert summary_of(member).balance == 0
