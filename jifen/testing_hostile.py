@@ -12,6 +12,7 @@ from PIL import Image
 from jifen.accounts.models import PersonalToken, User
 from jifen.accounts.services import create_personal_token
 from jifen.earning import services as earning_services
+from jifen.earning.models import Activity
 from jifen.ledger import services as ledger
 from jifen.ledger.models import Approval, Hold, Transaction
 from jifen.lib.images import clean_photo
@@ -72,6 +73,8 @@ class World:
     # Claims, notices and appeals, by name: claim (waiting), claim_photo, refused_claim,
     # award (credited), activity_attended (closed, nothing credited), appeal (an objection).
     claims: dict[str, Any] = field(default_factory=dict)
+    # An open activity the member is checked in at (jifen/web/activities.py, checkin.py).
+    activity: Activity | None = None
 
 
 def make_world() -> World:
@@ -114,6 +117,7 @@ def make_world() -> World:
             kind=RoleKind.CASHIER,
         )[1],
         claims=_claims_of(member, other, admin),
+        activity=_activity_of(member),
     )
 
 
@@ -150,6 +154,20 @@ def _claims_of(member: Member, other: Member, admin: User) -> dict[str, Any]:
         "activity_attended": missed,
         "appeal": earning_services.object_to(earning=on_notice, member=member, reason="seed"),
     }
+
+
+def _activity_of(member: Member) -> Activity:
+    """An open per-hour activity of the member's community, running now, that the member
+    signed up for and is checked in at; beside it an activity for everyone they have not
+    signed up for, and the daily check-in: every activity form is then on some page."""
+    programme = member.programme
+    make_rule(programme=programme, code="daily-checkin", kind="checkin", config={"points": 1})
+    tutoring = make_rule(programme=programme, kind="hourly", config={"points": 30})
+    activity = make_activity(rule=tutoring, community=member.community, title="辅导")
+    earning_services.sign_up(activity=activity, member=member)
+    earning_services.check_in(activity=activity, member=member, method="name")
+    make_activity(rule=make_rule(programme=programme), title="全体大会")
+    return activity
 
 
 def table_contents() -> dict[str, list[tuple[object, ...]]]:

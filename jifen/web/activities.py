@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jifen.accounts.models import User
 from jifen.earning import activity_listings as listings
-from jifen.earning import errors, services
+from jifen.earning import services
 from jifen.earning.access import access_activity
 from jifen.earning.models import Activity, ActivityStatus, RuleCategory, RuleKind
 from jifen.lib.errors import DomainError
@@ -187,11 +187,6 @@ def activity_new(request: SignedInRequest, slug: str) -> HttpResponse:
 def activity_edit(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     scope = access_programme(request.user, slug, "manage_activities")
     activity = access_activity(scope, public_id)
-    # save_activity does not refuse a closed or cancelled activity; changing its rule or times
-    # afterwards would make its credited points disagree with what it says.
-    if activity.status != ActivityStatus.OPEN:
-        show_refusal(request, errors.ActivityNotOpen())
-        return redirect("console-activity", slug, public_id)
     return _activity_form(request, scope, activity, ActivityForm.initial_for(activity))
 
 

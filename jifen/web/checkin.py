@@ -28,7 +28,7 @@ from jifen.earning import errors, services
 from jifen.earning.access import access_activity
 from jifen.earning.activities import CheckIn
 from jifen.earning.models import Activity, CheckInMethod
-from jifen.lib.errors import DomainError
+from jifen.lib.errors import DomainError, NotFound
 from jifen.programmes.access import StaffScope, access_member, access_programme
 from jifen.programmes.models import Member, MemberStatus
 from jifen.programmes.queries import resident_page
@@ -143,19 +143,20 @@ def checkin_phone(request: SignedInRequest, slug: str, public_id: str) -> HttpRe
     phone = request.POST.get("phone", "")[:30]
 
     def attempt() -> CheckIn:
-        member = _in_scope(scope, services.find_by_phone(scope.programme, phone))
+        found = services.find_by_phone(scope.programme, phone)
+        # Another community's resident is answered as an unknown number.
+        member = _in_scope(scope, found.public_id, errors.NoSuchResident())
         return _check_in(request, activity, member, CheckInMethod.PHONE)
 
     return _answer(request, scope, activity, attempt)
 
 
-def _in_scope(scope: StaffScope, member: Member) -> Member:
-    """The resident, if this staff member may see them: a number of another community's
-    resident is answered as an unknown one."""
+def _in_scope(scope: StaffScope, public_id: str, refusal: DomainError) -> Member:
+    """The resident, if this staff member may see them; else the refusal."""
     try:
-        return access_member(scope, member.public_id)
+        return access_member(scope, public_id)
     except Http404:
-        raise errors.NoSuchResident() from None
+        raise refusal from None
 
 
 @require_POST
@@ -163,13 +164,13 @@ def _in_scope(scope: StaffScope, member: Member) -> Member:
 def checkin_member(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     """A resident chosen from the name search."""
     scope, activity = _activity(request, slug, public_id)
-    member = access_member(scope, request.POST.get("member", "")[:16])
-    return _answer(
-        request,
-        scope,
-        activity,
-        lambda: _check_in(request, activity, member, CheckInMethod.NAME),
-    )
+    chosen = request.POST.get("member", "")[:16]
+
+    def attempt() -> CheckIn:
+        member = _in_scope(scope, chosen, NotFound())
+        return _check_in(request, activity, member, CheckInMethod.NAME)
+
+    return _answer(request, scope, activity, attempt)
 
 
 def _check_in(request: SignedInRequest, activity: Activity, member: Member, method: str) -> CheckIn:

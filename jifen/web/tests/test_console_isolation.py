@@ -55,6 +55,7 @@ def world(programme, community, admin, other_admin):
         "household": household,
         "approval_id": approval.pk,
         "transaction_id": tx.public_id,
+        "member_id": member.public_id,
     }
 
 
@@ -68,6 +69,7 @@ def url_for(name: str, world) -> str:
         ["fmt"],
         ["approval_id"],
         ["public_id", "transaction_id"],
+        ["public_id", "member_id"],
     ):
         kwargs = {"slug": world["slug"], **{k: world[k] for k in keys}}
         if name.startswith("console-household") and name != "console-households":

@@ -75,6 +75,9 @@ def path_value(world: World, name: str, before: str, member: Member) -> object:
         ("token", ""): world.invitation_token,
         ("secret", "role"): world.role_offer_secret,
         ("fmt", ""): "csv",
+        # Activities and check-in (jifen/web/activities.py, checkin.py, resident_activities.py).
+        ("public_id", "activities"): world.activity.public_id if world.activity else "",
+        ("member_id", ""): member.public_id,
         # Claims, notices and appeals (jifen/web/claims.py, appeals.py, review.py).
         ("public_id", "claims"): world.claims["claim"].public_id,
         ("public_id", "photos"): world.claims["claim_photo"].public_id,
