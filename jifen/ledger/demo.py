@@ -1,6 +1,7 @@
-"""The demo's points: a ledger policy with real caps, then six months of activities,
-donations, a grant, redemptions, a few reversals and last year's expiry, written through the
-real services at past dates, in the order of those dates."""
+"""The demo's points: a ledger policy with real caps, then six months of history written
+through the real services at past dates, in the order of those dates: what residents earned
+(the earning app's activities, claims and check-ins, given as dated events), donations, a
+grant, redemptions, a few reversals and last year's expiry."""
 
 import random
 from collections.abc import Callable
@@ -13,26 +14,12 @@ from django.db import transaction
 from jifen.accounts.models import User
 from jifen.ledger import services
 from jifen.ledger.models import Transaction, TransactionKind
-from jifen.ledger.services import bulk_award, expire_lots
+from jifen.ledger.services import expire_lots
 from jifen.lib import clock, demo_steps
+from jifen.lib.demo_steps import Event
 from jifen.lib.errors import DomainError
 from jifen.programmes.models import Member, Programme, RoleKind
 
-# (what, points) — the rules of 004: patrol 10, cleaning 20 per 2 h, free clinic 50, …
-ACTIVITIES = [
-    ("社区巡逻（2小时）", 10),
-    ("垃圾分类指导", 5),
-    ("社区清洁（2小时）", 20),
-    ("义诊", 50),
-    ("组织读书会", 40),
-    ("参加文艺演出", 20),
-    ("陪伴老人（1小时）", 15),
-    ("安全讲座", 50),
-    ("为老人代购", 10),
-    ("参加文化活动", 10),
-    ("绿化带养护（每月）", 50),
-    ("辅导功课（1小时）", 30),
-]
 REWARDS = [("大米5公斤", 100), ("理发", 50), ("月度停车卡", 200)]
 WEEKS = 26
 
@@ -60,7 +47,9 @@ def real_caps(*, programme: Programme, staff: dict[str, User], seed: int) -> Non
 @demo_steps.register(order=10)
 def six_months_of_points(*, programme: Programme, staff: dict[str, User], seed: int) -> None:
     """Everything is written in the order of its date, as it would have happened: each
-    entry's balance follows from the one before it."""
+    entry's balance follows from the one before it. What residents earned comes from the
+    other apps' demo events (activities, claims, check-ins: jifen.earning.demo), played
+    together with these."""
     rng = random.Random(seed + 10)
     members = list(
         Member.objects.active()
@@ -68,50 +57,15 @@ def six_months_of_points(*, programme: Programme, staff: dict[str, User], seed: 
         .select_related("community", "household", "programme")
         .order_by("id")
     )
-    # A few residents do most of the work (the Matthew effect the programme must watch).
-    weights = [rng.paretovariate(1.2) for _ in members]
     tz = ZoneInfo(programme.timezone)
     today = clock.now().astimezone(tz).date()
-    events = _last_december(programme, members, weights, rng, tz, today)
-    for week in range(WEEKS, 0, -1):
-        for slot in range(2):
-            day = today - timedelta(weeks=week, days=-slot * 3)
-            at = datetime.combine(day, time(10), tz)
-            events.append((at, partial(_activity, programme, members, weights, rng)))
+    # Points earned last December (the earning events include some) are cleared at the end
+    # of that year by the expiry run.
+    expiry = datetime(today.year, 1, 1, 0, 30, tzinfo=tz)
+    events: list[Event] = [(expiry, partial(expire_lots, programme=programme))]
     events += _everyday_life(programme, members, staff, rng, tz, today)
-    for at, event in sorted(events, key=lambda e: e[0]):
-        with clock.at(at):
-            event()
-
-
-Event = tuple[datetime, Callable[[], object]]  # what it returns is not read
-
-
-def _activity(
-    programme: Programme, members: list[Member], weights: list[float], rng: random.Random
-) -> None:
-    what, points = rng.choice(ACTIVITIES)
-    people = {m.pk: m for m in rng.choices(members, weights, k=rng.randint(15, 60))}
-    with transaction.atomic():
-        bulk_award(programme=programme, reason=what, awards=[(m, points) for m in people.values()])
-
-
-def _last_december(
-    programme: Programme,
-    members: list[Member],
-    weights: list[float],
-    rng: random.Random,
-    tz: ZoneInfo,
-    today: date,
-) -> list[Event]:
-    """Points earned last December, cleared at the end of that year by the expiry run."""
-    return [
-        (
-            datetime(today.year - 1, 12, 14, 10, tzinfo=tz),
-            partial(_activity, programme, members, weights, rng),
-        ),
-        (datetime(today.year, 1, 1, 0, 30, tzinfo=tz), partial(expire_lots, programme=programme)),
-    ]
+    events += demo_steps.events(programme=programme, staff=staff, seed=seed)
+    demo_steps.play(events)
 
 
 def _everyday_life(
@@ -122,8 +76,7 @@ def _everyday_life(
     tz: ZoneInfo,
     today: date,
 ) -> list[Event]:
-    """Redemptions, donations to the fund, one grant, a few reversed mistakes, and the award
-    the demo resident sees as today's feedback."""
+    """Redemptions, donations to the fund, one grant and a few reversed mistakes."""
     events: list[Event] = [
         (datetime.combine(today - timedelta(days=day), time(15), tz), partial(_shop, members, rng))
         for day in range(WEEKS * 7, 0, -3)
@@ -132,13 +85,6 @@ def _everyday_life(
         (
             datetime.combine(today - timedelta(days=20), time(11), tz),
             partial(_grant_and_reverse, programme, members, staff, rng),
-        )
-    )
-    resident = next(m for m in members if m.phone == "13800138000")
-    events.append(
-        (
-            clock.now() - timedelta(hours=1),
-            partial(services.award_points, member=resident, amount=10, reason="社区巡逻（2小时）"),
         )
     )
     return events

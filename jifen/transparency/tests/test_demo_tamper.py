@@ -11,7 +11,8 @@ import shutil
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.test import TestCase, override_settings
 
 from jifen.ledger.models import Posting, Transaction
 from jifen.programmes import demo
@@ -21,10 +22,28 @@ from jifen.transparency.sequencer import seal_all
 from jifen.transparency.verify import verify_programme
 
 
+@pytest.fixture(scope="module")
+def _witnessed(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One demo for the module, as building it takes a while (six months of history), its
+    heads appended to the witness file as the worker does once each sealing commits
+    (simulated here: the transaction never commits). Built in a transaction rolled back at
+    the end; each test runs in a savepoint within it."""
+    witness = tmp_path_factory.mktemp("witness") / "witness.jsonl"
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        with override_settings(LOG_WITNESS_FILE=witness):
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                built = demo.build_demo(password="demo pass for tests")
+    yield built.programme, witness
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
 @pytest.fixture
-def programme(db):
-    built = demo.build_demo(password="demo pass for tests")
-    return built.programme
+def programme(_witnessed, db):
+    return _witnessed[0]
 
 
 def tamper(statement: str, params=()) -> None:
@@ -74,10 +93,13 @@ def test_a_changed_transaction_is_named(programme):
 
 
 def test_a_deleted_transaction_is_named(programme):
-    """Its postings, lots and leaf go too, as a thorough tamperer would take them."""
+    """Its postings, lots and leaf go too, and the earning and appeal that name it let go of
+    it, as a thorough tamperer would do."""
     tx = a_settled_award(programme)
     index = leaf_of(tx)
     postings = "SELECT id FROM ledger_posting WHERE transaction_id = %s"
+    tamper("UPDATE earning_earning SET transaction_id = NULL WHERE transaction_id = %s", [tx.pk])
+    tamper("UPDATE earning_appeal SET correction_id = NULL WHERE correction_id = %s", [tx.pk])
     tamper(f"DELETE FROM ledger_lot WHERE posting_id IN ({postings})", [tx.pk])
     tamper("DELETE FROM ledger_posting WHERE transaction_id = %s", [tx.pk])
     tamper("DELETE FROM transparency_logleaf WHERE transaction_id = %s", [tx.pk])
@@ -149,13 +171,10 @@ def test_an_added_signed_head_is_named(programme):
 
 
 @pytest.fixture
-def witnessed_demo(db, settings, tmp_path, django_capture_on_commit_callbacks):
-    """The demo, its heads appended to the witness file as the worker does once each sealing
-    commits (simulated here: the test's transaction never commits)."""
-    settings.LOG_WITNESS_FILE = tmp_path / "witness.jsonl"
-    with django_capture_on_commit_callbacks(execute=True):
-        built = demo.build_demo(password="demo pass for tests")
-    return built.programme
+def witnessed_demo(_witnessed, db, settings):
+    """The demo, with the witness file its heads were appended to."""
+    programme, settings.LOG_WITNESS_FILE = _witnessed
+    return programme
 
 
 @pytest.fixture
@@ -206,7 +225,8 @@ def test_a_log_rebuilt_and_re_signed_with_the_data_directory_key_fails_against_t
     witnessed_demo, saved_witness, capsys
 ):
     programme = witnessed_demo
-    witnessed = [json.loads(line) for line in saved_witness.read_text().splitlines()]
+    lines = [json.loads(line) for line in saved_witness.read_text().splitlines()]
+    witnessed = [head for head in lines if head["programme"] == programme.slug]
     credit = rebuild_with_1000_more_points(programme)
     assert Posting.objects.get(pk=credit.pk).amount == credit.amount + 1000
     call_command("verify", programme=programme.slug)
