@@ -143,7 +143,7 @@ def access_notice(member: Member, public_id: str) -> Earning:
 def access_programme_rule(programme: Programme, code: str) -> Rule:
     """A rule of the member's (or the device's) programme, by code: every rule is theirs to
     name, the service decides what it allows."""
-    return found(Rule.objects.filter(programme=programme), code=code)
+    return found(Rule.objects.filter(programme=programme).select_related("programme"), code=code)
 
 
 # A device's.

@@ -27,7 +27,7 @@ from jifen.ledger.queries import summary_of
 from jifen.lib import clock
 from jifen.lib.phones import normalise_phone
 from jifen.programmes.cardtokens import member_from_card
-from jifen.programmes.models import Member, MemberStatus, Programme
+from jifen.programmes.models import Community, Member, MemberStatus, Programme
 
 # Scans are accepted from this long before the start until the end.
 EARLY = timedelta(hours=1)
@@ -327,26 +327,21 @@ def cancel_activity(*, activity: Activity, actor: User | None) -> Activity:
 def plan_awards(activity: Activity, version: crediting.RuleVersion) -> list[crediting.Planned]:
     """Each attendee's points under the rule, with the bonuses that apply."""
     config = crediting.config_of(version)
-    attendances = list(
-        Attendance.objects.filter(activity=activity)
-        .select_related("member__community", "member__household", "member__programme")
-        .order_by("id")
-    )
-    members = [a.member for a in attendances]
+    attendees = _attendees(activity)
+    members = [m for m, _ in attendees]
+    newcomers = [m.pk for m in members if m.is_new_resident]
     earned_before = set(
-        Earning.objects.filter(member__in=members).values_list("member_id", flat=True).distinct()
+        Earning.objects.filter(member__in=newcomers).values_list("member_id", flat=True)
     )
     by_household: dict[int, list[Member]] = {}
     for m in members:
         if m.household_id:
             by_household.setdefault(m.household_id, []).append(m)
     planned = []
-    for attendance in attendances:
-        member = attendance.member
+    for member, minutes in attendees:
         groups = rules.member_groups(member)
         if not rules.eligible(config, community_id=member.community_id, groups=groups):
             continue
-        minutes = _minutes(activity, attendance)
         facts = rules.Facts(measures={"minutes": minutes})
         base, explanation = rules.base_points(config, facts)
         family = by_household.get(member.household_id or 0, [])
@@ -364,15 +359,42 @@ def plan_awards(activity: Activity, version: crediting.RuleVersion) -> list[cred
     return planned
 
 
-def _minutes(activity: Activity, attendance: Attendance) -> int:
+def _attendees(activity: Activity) -> list[tuple[Member, int]]:
+    """Each attendee, in the order they were checked in, with the minutes that count. Read
+    as values and one Member each, their programme and community set from the few there
+    are: thousands of attendees cost two queries and one instance each."""
+    rows = list(
+        Attendance.objects.filter(activity=activity)
+        .order_by("id")
+        .values_list("member_id", "minutes", "checked_in_at", "checked_out_at")
+    )
+    members = Member.objects.in_bulk([row[0] for row in rows])
+    communities = Community.objects.in_bulk({m.community_id for m in members.values()})
+    for member in members.values():
+        _PROGRAMME.set_cached_value(member, activity.programme)
+        _COMMUNITY.set_cached_value(member, communities[member.community_id])
+    return [
+        (members[pk], _minutes(activity, minutes, checked_in_at, checked_out_at))
+        for pk, minutes, checked_in_at, checked_out_at in rows
+    ]
+
+
+_PROGRAMME = Member._meta.get_field("programme")
+_COMMUNITY = Member._meta.get_field("community")
+
+
+def _minutes(
+    activity: Activity,
+    minutes: int | None,
+    checked_in_at: datetime,
+    checked_out_at: datetime | None,
+) -> int:
     """The time that counts: entered by hand, else check-in to check-out, else the
     activity's scheduled length."""
-    if attendance.minutes is not None:
-        return attendance.minutes
-    if attendance.checked_out_at:
-        return max(
-            0, int((attendance.checked_out_at - attendance.checked_in_at).total_seconds() // 60)
-        )
+    if minutes is not None:
+        return minutes
+    if checked_out_at:
+        return max(0, int((checked_out_at - checked_in_at).total_seconds() // 60))
     return int((activity.ends_at - activity.starts_at).total_seconds() // 60)
 
 

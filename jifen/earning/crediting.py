@@ -4,7 +4,8 @@ an activity's attendees through one `bulk_award`, and `post` credits an Earning 
 ended. Each Earning is posted exactly once: its occurrence is unique, its posting is keyed by
 its own id, and the move from notice to posted is a guarded update."""
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,6 +26,8 @@ from jifen.ledger import errors as ledger_errors
 from jifen.ledger import services as ledger
 from jifen.ledger.models import CapPeriod
 from jifen.lib import clock
+from jifen.lib.bulk_sql import SQLValue, insert_select, saved_instances
+from jifen.lib.ids import new_public_ids
 from jifen.lib.periods import period_key
 from jifen.programmes.models import Member
 
@@ -46,7 +49,9 @@ def config_of(version: RuleVersion) -> rules.RuleConfig:
 
 
 def current_version(rule: Rule) -> RuleVersion:
-    return RuleVersion.objects.select_related("rule").get(rule=rule, number=rule.version)
+    version = RuleVersion.objects.get(rule=rule, number=rule.version)
+    version.rule = rule  # the caller's, with what it has read already (its programme)
+    return version
 
 
 def rule_limits(
@@ -234,53 +239,109 @@ def record_many(
     now = clock.now()
     rule = version.rule
     days = rule.notice_days
-    earnings = [
-        Earning(
-            programme=activity.programme,
-            member=p.member,
-            rule_version=version,
-            source=p.source,
-            occurrence=p.occurrence,
-            activity=activity,
-            points=p.points,
-            explanation=p.explanation,
-            status=EarningStatus.NOTICE if days else EarningStatus.POSTED,
-            notice_ends_at=now + timedelta(days=days) if days else None,
-            created_by=actor,
-            created_at=now,
-            posted_at=None if days else now,
-        )
-        for p in planned
-        if p.points > 0
-    ]
-    if days or not earnings:
-        return Earning.objects.bulk_create(earnings, batch_size=2000)
-    config = config_of(version)
-    # A bulk award takes each member once: a mentoring bonus beside the same member's
-    # attendance goes in a second round.
-    for n, batch in enumerate(_rounds(earnings)):
-        results = ledger.bulk_award(
-            programme=activity.programme,
-            awards=[(e.member, e.points) for e in batch],
-            reason=reason_of(version),
-            reference=reference_of(version, f"activity:{activity.public_id}"),
-            actor=actor,
-            idempotency_key=f"activity:{activity.public_id}" + (f":{n}" if n else ""),
-            limits=lambda m: rule_limits(rule, config, m, now),
-        )
-        for earning, result in zip(batch, results, strict=True):
-            earning.transaction = result.transaction
-            earning.credited = result.awarded
-    return Earning.objects.bulk_create(earnings, batch_size=2000)
+    live = [p for p in planned if p.points > 0]
+    results: list[ledger.AwardResult | None] = [None] * len(live)
+    if live and not days:
+        config = config_of(version)
+        # A bulk award takes each member once: a mentoring bonus beside the same member's
+        # attendance goes in a second round.
+        for n, batch in enumerate(_rounds(live)):
+            awarded = ledger.bulk_award(
+                programme=activity.programme,
+                awards=[(live[i].member, live[i].points) for i in batch],
+                reason=reason_of(version),
+                reference=reference_of(version, f"activity:{activity.public_id}"),
+                actor=actor,
+                idempotency_key=f"activity:{activity.public_id}" + (f":{n}" if n else ""),
+                limits=lambda m: rule_limits(rule, config, m, now),
+            )
+            for i, result in zip(batch, awarded, strict=True):
+                results[i] = result
+    return _save_all(activity, version, live, results, actor, days, now)
 
 
-def _rounds(earnings: list[Earning]) -> list[list[Earning]]:
-    """The earnings in rounds in which each member appears once, in their order."""
-    rounds: list[list[Earning]] = []
+def _rounds(planned: list[Planned]) -> list[list[int]]:
+    """The positions of `planned` in rounds in which each member appears once, in order."""
+    rounds: list[list[int]] = []
     seen: dict[int, int] = {}
-    for earning in earnings:
-        n = seen[earning.member_id] = seen.get(earning.member_id, -1) + 1
+    for i, p in enumerate(planned):
+        n = seen[p.member.pk] = seen.get(p.member.pk, -1) + 1
         if n == len(rounds):
             rounds.append([])
-        rounds[n].append(earning)
+        rounds[n].append(i)
     return rounds
+
+
+def _save_all(
+    activity: Activity,
+    version: RuleVersion,
+    live: list[Planned],
+    results: list[ledger.AwardResult | None],
+    actor: User | None,
+    days: int,
+    now: datetime,
+) -> list[Earning]:
+    """The earnings written by one statement (per batch on SQLite), not through model
+    instances: for thousands of attendees the ORM's bulk_create cost more than the award."""
+    if not live:
+        return []
+    template = Earning(
+        programme=activity.programme,
+        rule_version=version,
+        activity=activity,
+        status=EarningStatus.NOTICE if days else EarningStatus.POSTED,
+        notice_ends_at=now + timedelta(days=days) if days else None,
+        created_by=actor,
+        created_at=now,
+        posted_at=None if days else now,
+    )
+    constants: dict[str, SQLValue] = {
+        "programme_id": activity.programme_id,
+        "rule_version_id": version.pk,
+        "activity_id": activity.pk,
+        "status": str(template.status),
+        "notice_ends_at": template.notice_ends_at,
+        "created_by_id": actor.pk if actor else None,
+        "created_at": now,
+        "posted_at": template.posted_at,
+    }
+    rows = [
+        {
+            "public_id": public_id,
+            "member_id": p.member.pk,
+            "source": str(p.source),
+            "occurrence": p.occurrence,
+            "points": p.points,
+            "explanation": p.explanation,
+            "transaction_id": r.transaction.pk if r and r.transaction else None,
+            "credited": r.awarded if r else None,
+        }
+        for public_id, p, r in zip(new_public_ids(len(live), 12), live, results, strict=True)
+    ]
+    values = [[_column(row, name) for name, _ in _EARNING_COLUMNS] for row in rows]
+    saved = dict(
+        insert_select("earning_earning", constants, _EARNING_COLUMNS, values, "public_id, id")
+    )
+    earnings = saved_instances(template, [{**row, "id": saved[row["public_id"]]} for row in rows])
+    for earning, p, r in zip(earnings, live, results, strict=True):
+        _MEMBER.set_cached_value(earning, p.member)
+        _TRANSACTION.set_cached_value(earning, r.transaction if r else None)
+    return earnings
+
+
+_EARNING_COLUMNS = [
+    ("public_id", "text"),
+    ("member_id", "bigint"),
+    ("source", "text"),
+    ("occurrence", "text"),
+    ("points", "bigint"),
+    ("explanation", "jsonb"),
+    ("transaction_id", "bigint"),
+    ("credited", "bigint"),
+]
+_MEMBER = Earning._meta.get_field("member")
+_TRANSACTION = Earning._meta.get_field("transaction")
+
+
+def _column(row: Mapping[str, object], name: str) -> object:
+    return json.dumps(row[name]) if name == "explanation" else row[name]
