@@ -8,13 +8,19 @@ operation this test cannot build a valid request for fails it, so a new one is c
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from jifen.api.main import api
+from jifen.earning.services import checkin_code
+from jifen.lib import clock
+from jifen.programmes.cardtokens import card_token
+from jifen.testing_earning import EarningWorld, make_earning_world, png_base64
 from jifen.testing_hostile import (
     HUGE,
     INNER_NUL,
@@ -48,15 +54,33 @@ def test_every_route_of_the_api_is_in_its_schema():
     assert routes == set(SCHEMA["paths"]) and WRITES and READS
 
 
+@dataclass(frozen=True)
+class ApiWorld(World):
+    """The world, with the earning objects the earning routes name."""
+
+    earning: EarningWorld | None = None
+
+
 @pytest.fixture
-def world(db) -> World:
-    return make_world()
+def world(db) -> ApiWorld:
+    base = make_world()
+    earning = make_earning_world(
+        community=base.community, member=base.member, other=base.other_member, reviewer=base.admin
+    )
+    return ApiWorld(**{f.name: getattr(base, f.name) for f in fields(World)}, earning=earning)
 
 
-def client_for(world: World, path: str) -> Client:
+def client_for(world: ApiWorld, path: str) -> Client:
+    if path == DEVICE_EVENTS:  # a device, with its key (and the key its events need)
+        assert world.earning is not None
+        secret = world.earning.device_secret
+        return Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_IDEMPOTENCY_KEY="event-1")
     client = Client()
     client.force_login(world.resident if "/me/" in path else world.admin)
     return client
+
+
+DEVICE_EVENTS = "/api/v1/devices/events"
 
 
 def url_of(world: World, path: str, **replace: str) -> str:
@@ -65,8 +89,45 @@ def url_of(world: World, path: str, **replace: str) -> str:
     for n, segment in enumerate(segments):
         if segment.startswith("{"):
             name = segment[1:-1]
-            segments[n] = replace.get(name) or str(path_value(world, name, segments[n - 1]))
+            found = replace.get(name) or object_of(world, path, name)
+            segments[n] = found or str(path_value(world, name, segments[n - 1]))
     return "/".join(segments)
+
+
+# Earning routes whose path names an object in a particular state (an appeal needs a refused
+# claim, a closed activity, a credited award): operation path → parameter → the object.
+E = "/api/v1/programmes/{slug}"
+IN_STATE: dict[str, dict[str, Callable[[EarningWorld], Any]]] = {
+    f"{E}/claims/{{claim_id}}/appeals": {"claim_id": lambda e: e.rejected_claim},
+    f"{E}/me/claims/{{claim_id}}/appeals": {"claim_id": lambda e: e.rejected_claim},
+    f"{E}/activities/{{activity_id}}/appeals": {"activity_id": lambda e: e.closed_activity},
+    f"{E}/me/activities/{{activity_id}}/appeals": {"activity_id": lambda e: e.closed_activity},
+    f"{E}/me/activities/{{activity_id}}/signup/cancel": {
+        "activity_id": lambda e: e.joined_activity
+    },
+    f"{E}/earnings/{{earning_id}}/appeals": {"earning_id": lambda e: e.posted_earning},
+    f"{E}/me/earnings/{{earning_id}}/appeals": {"earning_id": lambda e: e.posted_earning},
+}
+EARNING_PARAMS: dict[str, Callable[[EarningWorld], Any]] = {
+    "rule_code": lambda e: e.rule.code,
+    "activity_id": lambda e: e.activity,
+    "claim_id": lambda e: e.claim,
+    "photo_id": lambda e: e.photo,
+    "earning_id": lambda e: e.notice_earning,
+    "appeal_id": lambda e: e.appeal,
+    "device_id": lambda e: e.device,
+    "member": lambda e: e.activity.signups.get().member,  # the one signed up
+}
+
+
+def object_of(world: World, path: str, name: str) -> str | None:
+    """The earning object an earning route's parameter names, None for other parameters."""
+    pick = IN_STATE.get(path, {}).get(name) or EARNING_PARAMS.get(name)
+    earning = getattr(world, "earning", None)
+    if pick is None or earning is None:
+        return None
+    found = pick(earning)
+    return found if isinstance(found, str) else found.public_id
 
 
 def path_value(world: World, name: str, before: str) -> object:
@@ -112,6 +173,7 @@ def valid(world: World, schema: dict[str, Any], name: str = "") -> Any:
         "kind": "adjust",
         "phone": "13900009999",
         "quota_tiers": [{"population": 1000, "quota": 100}, {"population": None, "quota": 200}],
+        **earning_named(world),
     }
     if name in named:
         return named[name]
@@ -119,12 +181,10 @@ def valid(world: World, schema: dict[str, Any], name: str = "") -> Any:
     kind = schema.get("type")
     if kind == "object":
         return {k: valid(world, s, k) for k, s in schema.get("properties", {}).items()}
-    if kind == "array":
-        items = schema.get("prefixItems") or [schema["items"]]
-        item = (
-            [valid(world, s) for s in items] if "prefixItems" in schema else valid(world, items[0])
-        )
-        return [item]
+    if kind == "array":  # a tuple (prefixItems) is one value of each; a list has one item
+        if "prefixItems" in schema:
+            return [valid(world, s) for s in schema["prefixItems"]]
+        return [valid(world, schema["items"])]
     if kind == "integer":
         low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
         return max(low, 1) if schema.get("maximum", 1) >= 1 else low
@@ -201,10 +261,61 @@ def body_schema(method: str, path: str) -> dict[str, Any] | None:
     return content.get("application/json", {}).get("schema")
 
 
+def earning_named(world: World) -> dict[str, Any]:
+    """Valid values of the earning routes' fields, by name."""
+    earning = getattr(world, "earning", None)
+    if earning is None:
+        return {}
+    now = clock.now()
+    return {
+        "rule": earning.rule.code,
+        "code": "new-rule",  # of a new rule, and of its criteria
+        "requires": ["new-rule"],
+        "communities": [world.community.pk],
+        "rules": [earning.rule.code],
+        "windows": [["00:00", "23:59"]],
+        "starts_at": now.isoformat(),
+        "ends_at": (now + timedelta(hours=2)).isoformat(),
+        "signup_opens_at": (now - timedelta(hours=1)).isoformat(),
+        "signup_closes_at": (now + timedelta(hours=1)).isoformat(),
+        "occurred_at": (now - timedelta(hours=1)).isoformat(),
+        "brought_by": world.other_member.public_id,
+        "token": card_token(world.member),
+        "checkin_code": checkin_code(earning.activity),
+        "criteria": [],
+        "photos": [png_base64()],
+    }
+
+
+# Fields that one earning operation needs otherwise than its name says.
+FOR_OPERATION: dict[str, Callable[[ApiWorld, dict[str, Any]], dict[str, Any]]] = {
+    f"POST {E}/rules": lambda w, body: {**body, "kind": "fixed"},
+    f"POST {E}/activities/{{activity_id}}/checkins/phone": lambda w, body: {
+        **body,
+        "phone": w.member.phone,
+    },
+    f"POST {E}/activities/{{activity_id}}/checkouts": lambda w, body: {
+        **body,
+        "member": w.earning.attendee.public_id,  # type: ignore[union-attr]
+    },
+    f"POST {DEVICE_EVENTS}": lambda w, body: {k: v for k, v in body.items() if k != "card"},
+}
+
+
+def valid_body(world: ApiWorld, method: str, path: str) -> Any:
+    """A body the operation accepts, None for an operation without one."""
+    schema = body_schema(method, path)
+    if schema is None:
+        return None
+    body = valid(world, schema)
+    adjust = FOR_OPERATION.get(f"{method} {path}")
+    return adjust(world, body) if adjust else body
+
+
 def hostile_requests(world, method, path) -> Iterator[tuple[str, Any, dict, str | None, str]]:
     """(url, body, headers, expected code, what) for every hostile request of an operation."""
     schema = body_schema(method, path)
-    body = valid(world, schema) if schema else None
+    body = valid_body(world, method, path)
     url = url_of(world, path)
     for at, leaf in leaves(schema, body) if schema else ():
         for value, code in hostile_values(leaf):
@@ -243,10 +354,7 @@ def test_a_write_refuses_hostile_input_with_a_stable_code_and_writes_nothing(wor
         assert code is None or answer["code"] == code, (what, answer)
         assert isinstance(answer["code"], str) and answer["code"] != "server_error", what
         assert changed_tables(before) == [], what
-    schema = body_schema(method, path)
-    response = send(
-        client, method, url_of(world, path), valid(world, schema) if schema else None, {}
-    )
+    response = send(client, method, url_of(world, path), valid_body(world, method, path), {})
     assert response.status_code in (200, 201), f"the valid request was refused: {response.content}"
     assert changed_tables(before) != []
 

@@ -3,18 +3,214 @@ answers the first status and body with `Idempotent-Replayed: true`; the same key
 another request is 409 idempotency_conflict. The writes come from the OpenAPI description,
 so a new one without an entry in WRITES fails here."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from jifen.api.main import api
+from jifen.api.tests.conftest import ApiClient
 from jifen.audit.models import AuditEntry
+from jifen.earning.services import checkin_code
 from jifen.ledger.models import Approval, Hold, Transaction
 from jifen.ledger.services import award_points, hold_points, request_approval
+from jifen.lib import clock
+from jifen.programmes.cardtokens import card_token
 from jifen.programmes.models import Member, RoleKind
-from jifen.testing import make_staff
+from jifen.testing import make_member, make_staff
+from jifen.testing_earning import EARNING_MODELS, make_earning_world
 
 P = "/programmes/{slug}"
+A = P + "/activities/{activity}"
+R = {"rule": "{rule}"}
+# The earning writes (jifen.api.earning, jifen.api.devices), in the same shape.
+EARNING_WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
+    "POST /rules": (
+        "admin",
+        P + "/rules",
+        {"code": "new", "name": "x", "kind": "fixed", "config": {"points": 5}},
+        ("", {"code": "new", "name": "x", "kind": "fixed", "config": {"points": 6}}),
+    ),
+    "PATCH /rules/{rule_code}": (
+        "admin",
+        P + "/rules/{rule}",
+        {"config": {"points": 11}},
+        ("", {"config": {"points": 12}}),
+    ),
+    "POST /activities": (
+        "admin",
+        P + "/activities",
+        {**R, "title": "A", "starts_at": "{starts_at}", "ends_at": "{ends_at}"},
+        ("", {**R, "title": "B", "starts_at": "{starts_at}", "ends_at": "{ends_at}"}),
+    ),
+    "PATCH /activities/{activity_id}": ("admin", A, {"title": "A"}, ("", {"title": "B"})),
+    "POST /activities/{activity_id}/cancel": ("admin", A + "/cancel", None, (A + "/close", None)),
+    "POST /activities/{activity_id}/close": ("admin", A + "/close", None, (A + "/cancel", None)),
+    "POST /activities/{activity_id}/signups": (
+        "admin",
+        A + "/signups",
+        {"member": "{member}"},
+        ("", {"member": "{attendee}"}),
+    ),
+    "POST /activities/{activity_id}/signups/{member}/cancel": (
+        "admin",
+        A + "/signups/{other}/cancel",
+        None,
+        (A + "/signups/{attendee}/cancel", None),
+    ),
+    "POST /activities/{activity_id}/checkins": (
+        "admin",
+        A + "/checkins",
+        {"member": "{member}"},
+        ("", {"member": "{other}"}),
+    ),
+    "POST /activities/{activity_id}/checkins/card": (
+        "admin",
+        A + "/checkins/card",
+        {"token": "{card}"},
+        ("", {"token": "{other_card}"}),
+    ),
+    "POST /activities/{activity_id}/checkins/phone": (
+        "admin",
+        A + "/checkins/phone",
+        {"phone": "{phone}"},
+        ("", {"phone": "{other_phone}"}),
+    ),
+    "POST /activities/{activity_id}/checkins/roster": (
+        "admin",
+        A + "/checkins/roster",
+        None,
+        (A + "/close", None),
+    ),
+    "POST /activities/{activity_id}/checkouts": (
+        "admin",
+        A + "/checkouts",
+        {"member": "{attendee}", "minutes": 30},
+        ("", {"member": "{attendee}", "minutes": 40}),
+    ),
+    "POST /activities/{activity_id}/appeals": (
+        "admin",
+        P + "/activities/{closed_activity}/appeals",
+        {"member": "{member}", "reason": "x"},
+        ("", {"member": "{member}", "reason": "y"}),
+    ),
+    "POST /me/activities/{activity_id}/signup": (
+        "resident",
+        P + "/me/activities/{activity}/signup",
+        None,
+        (P + "/me/activities/{joined_activity}/signup", None),
+    ),
+    "POST /me/activities/{activity_id}/signup/cancel": (
+        "resident",
+        P + "/me/activities/{joined_activity}/signup/cancel",
+        None,
+        (P + "/me/activities/{activity}/signup/cancel", None),
+    ),
+    "POST /me/activities/{activity_id}/checkin": (
+        "resident",
+        P + "/me/activities/{activity}/checkin",
+        {"checkin_code": "{code}"},
+        ("", {"checkin_code": "x"}),
+    ),
+    "POST /me/activities/{activity_id}/appeals": (
+        "resident",
+        P + "/me/activities/{closed_activity}/appeals",
+        {"reason": "x"},
+        ("", {"reason": "y"}),
+    ),
+    "POST /claims": (
+        "admin",
+        P + "/claims",
+        {**R, "member": "{member}"},
+        ("", {**R, "member": "{other}"}),
+    ),
+    "POST /claims/{claim_id}/approve": (
+        "reviewer",
+        P + "/claims/{claim}/approve",
+        {},
+        ("", {"points": 5}),
+    ),
+    "POST /claims/{claim_id}/reject": (
+        "reviewer",
+        P + "/claims/{claim}/reject",
+        {"reason": "x"},
+        ("", {"reason": "y"}),
+    ),
+    "POST /claims/{claim_id}/appeals": (
+        "admin",
+        P + "/claims/{rejected_claim}/appeals",
+        {"reason": "x"},
+        ("", {"reason": "y"}),
+    ),
+    "POST /me/claims": ("resident", P + "/me/claims", R, ("", {**R, "description": "y"})),
+    "POST /me/claims/{claim_id}/withdraw": (
+        "resident",
+        P + "/me/claims/{claim}/withdraw",
+        None,
+        (P + "/me/claims/{rejected_claim}/withdraw", None),
+    ),
+    "POST /me/claims/{claim_id}/appeals": (
+        "resident",
+        P + "/me/claims/{rejected_claim}/appeals",
+        {"reason": "x"},
+        ("", {"reason": "y"}),
+    ),
+    "POST /me/checkins": (
+        "resident",
+        P + "/me/checkins",
+        None,
+        (P + "/me/activities/{activity}/signup", None),
+    ),
+    "POST /earnings/{earning_id}/objections": (
+        "admin",
+        P + "/earnings/{notice_earning}/objections",
+        {"member": "{member}", "reason": "x"},
+        ("", {"member": "{member}", "reason": "y"}),
+    ),
+    "POST /earnings/{earning_id}/appeals": (
+        "admin",
+        P + "/earnings/{posted_earning}/appeals",
+        {"reason": "x"},
+        ("", {"reason": "y"}),
+    ),
+    "POST /me/notices/{earning_id}/objections": (
+        "resident",
+        P + "/me/notices/{notice_earning}/objections",
+        {"reason": "x"},
+        ("", {"reason": "y"}),
+    ),
+    "POST /me/earnings/{earning_id}/appeals": (
+        "resident",
+        P + "/me/earnings/{posted_earning}/appeals",
+        {"reason": "x"},
+        ("", {"reason": "y"}),
+    ),
+    "POST /appeals/{appeal_id}/answer": (
+        "reviewer",
+        P + "/appeals/{appeal}/answer",
+        {"uphold": False, "answer": "x"},
+        ("", {"uphold": False, "answer": "y"}),
+    ),
+    "POST /devices": (
+        "admin",
+        P + "/devices",
+        {"name": "A", "rules": ["{rule}"]},
+        ("", {"name": "B", "rules": ["{rule}"]}),
+    ),
+    "POST /devices/{device_id}/revoke": (
+        "admin",
+        P + "/devices/{device}/revoke",
+        None,
+        (A + "/cancel", None),
+    ),
+    "POST /api/v1/devices/events": (
+        "device",
+        "/devices/events",
+        {**R, "member": "{member}"},
+        ("", {**R, "member": "{other}"}),
+    ),
+}
 # Operation → (who calls, path, body, another path or body that the same key must refuse).
 WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
     "POST /members": ("admin", P + "/members", "{new_member}", ("", "{other_member}")),
@@ -73,6 +269,7 @@ WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
         {"reason": "x"},
         ("", {"reason": "y"}),
     ),
+    **EARNING_WRITES,
 }
 
 
@@ -91,10 +288,15 @@ def test_every_api_write_is_checked_here():
 
 
 @pytest.fixture
-def world(programme, member, resident, member_body):
+def reviewer(programme):
+    return make_staff(programme=programme, kind=RoleKind.REVIEWER)
+
+
+@pytest.fixture
+def world(programme, member, resident, member_body, reviewer):
     award_points(member=member, amount=100, reason="seed")
-    reviewer = make_staff(programme=programme, kind=RoleKind.REVIEWER)
     return {
+        **_earning_world(member, reviewer),
         "slug": programme.slug,
         "member": member.public_id,
         "new_member": member_body,
@@ -119,6 +321,31 @@ def _filled(value: Any, world: dict[str, Any]) -> Any:
     return value
 
 
+def _earning_world(member, reviewer) -> dict[str, Any]:
+    """The earning objects the earning writes name (jifen.testing_earning), by name."""
+    other = make_member(community=member.community)
+    e = make_earning_world(
+        community=member.community, member=member, other=other, reviewer=reviewer
+    )
+    now = clock.now()
+    names = "activity joined_activity closed_activity claim rejected_claim".split()
+    names += "posted_earning notice_earning appeal device".split()
+    return {
+        **{name: getattr(e, name).public_id for name in names},
+        "rule": e.rule.code,
+        "other": other.public_id,
+        "attendee": e.attendee.public_id,
+        "card": card_token(member),
+        "other_card": card_token(other),
+        "phone": member.phone,
+        "other_phone": other.phone,
+        "code": checkin_code(e.activity),
+        "starts_at": now.isoformat(),
+        "ends_at": (now + timedelta(hours=2)).isoformat(),
+        "device_secret": e.device_secret,
+    }
+
+
 def state() -> list[Any]:
     return [
         Transaction.objects.count(),
@@ -127,7 +354,21 @@ def state() -> list[Any]:
         list(Approval.objects.order_by("pk").values_list("status", flat=True)),
         list(Hold.objects.order_by("pk").values_list("status", flat=True)),
         AuditEntry.objects.count(),
+        *[list(model.objects.order_by("pk").values()) for model in EARNING_MODELS],
     ]
+
+
+def _caller(who: str, world: dict[str, Any], users: dict[str, Any], api_with_token) -> Any:
+    if who == "device":
+        headers = {"Authorization": f"Bearer {world['device_secret']}"}
+        return ApiClient(Client(), headers)
+    return api_with_token(users[who])
+
+
+def _answer(response: Any) -> Any:
+    """The body, but for a device key's secret, shown only the first time."""
+    body = response.json()
+    return {k: v for k, v in body.items() if k != "secret"} if isinstance(body, dict) else body
 
 
 def _send(api: Any, write: str, path: str, body: Any, key: str) -> Any:
@@ -137,10 +378,11 @@ def _send(api: Any, write: str, path: str, body: Any, key: str) -> Any:
 
 @pytest.mark.parametrize("write", sorted(WRITES))
 def test_the_same_key_twice_writes_once_and_replays_the_answer(
-    api_with_token, admin, resident, world, write
+    api_with_token, admin, resident, reviewer, world, write
 ):
     who, path, body, _ = WRITES[write]
-    api = api_with_token(admin if who == "admin" else resident)
+    users = {"admin": admin, "resident": resident, "reviewer": reviewer}
+    api = _caller(who, world, users, api_with_token)
     path, body = _filled(path, world), _filled(body, world)
     before = state()
     first = _send(api, write, path, body, "k-1")
@@ -148,17 +390,18 @@ def test_the_same_key_twice_writes_once_and_replays_the_answer(
     again = _send(api, write, path, body, "k-1")
     assert first.status_code in (200, 201), first.json()
     assert done != before and state() == done
-    assert (again.status_code, again.json()) == (first.status_code, first.json())
+    assert (again.status_code, _answer(again)) == (first.status_code, _answer(first))
     assert again.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
 
 
 @pytest.mark.parametrize("write", sorted(WRITES))
 def test_the_same_key_for_another_request_is_a_conflict(
-    api_with_token, admin, resident, world, write
+    api_with_token, admin, resident, reviewer, world, write
 ):
     who, path, body, (other_path, other_body) = WRITES[write]
-    api = api_with_token(admin if who == "admin" else resident)
+    users = {"admin": admin, "resident": resident, "reviewer": reviewer}
+    api = _caller(who, world, users, api_with_token)
     _send(api, write, _filled(path, world), _filled(body, world), "k-1")
     before = state()
     response = _send(
