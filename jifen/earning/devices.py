@@ -6,9 +6,10 @@ import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from jifen.accounts.models import User
 from jifen.audit.services import record as audit
@@ -21,7 +22,10 @@ from jifen.lib import clock
 from jifen.programmes.models import Member, Programme
 
 PREFIX = "jfd_"
-RATE_SCOPE = "device:"  # the counters of events per minute: device:<id>:events
+RATE_SCOPE = "device:"
+TOUCH_INTERVAL = timedelta(
+    minutes=1
+)  # how often a key's last use is written  # the counters of events per minute: device:<id>:events
 
 
 @dataclass(frozen=True)
@@ -151,13 +155,22 @@ def post_event(
                 )
                 event.earning = outcome.earning
                 event.save(update_fields=["earning"])
-            DeviceKey.objects.filter(pk=device.pk).update(last_used_at=now)
+            _touch(device, now)
         return EventResult(event, outcome, False)
     except IntegrityError:
         found = _replay(device, key, digest)
         if found is None:
             raise
         return found
+
+
+def _touch(device: DeviceKey, now: datetime) -> None:
+    """Note that the key is in use, once a minute at most: writing its row at every event
+    would make each event of a device wait for the one before it to commit."""
+    if device.last_used_at and device.last_used_at > now - TOUCH_INTERVAL:
+        return
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - TOUCH_INTERVAL)
+    DeviceKey.objects.filter(stale, pk=device.pk).update(last_used_at=now)
 
 
 def _replay(device: DeviceKey, key: str, digest: str) -> EventResult | None:
