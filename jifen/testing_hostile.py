@@ -48,6 +48,16 @@ TOO_BIG = 2**63
 TOO_SMALL = -(2**63) - 1
 # Tables a request may write without writing data: the session of the signed-in client.
 NOT_DATA = {"django_session"}
+# The code of the world's criteria rule, for the rule pages' paths (jifen/web/rules.py).
+RULE_CODE = "sorting-rule"
+SORTING = {
+    "criteria": [{"code": "c1", "label": "分类投放"}, {"code": "c2", "label": "破袋投放"}],
+    "combos": [{"requires": ["c1"], "points": 1}, {"requires": ["c1", "c2"], "points": 2}],
+    "extras": [{"code": "photo", "label": "分享照片", "points": 1}],
+    "bands": {"measure": "accuracy", "steps": [[60, 1], [80, 3]]},
+    "windows": [["07:00", "09:00"]],
+    "caps": [{"scope": "household", "period": "day", "limit": 5}],
+}
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,7 @@ def make_world() -> World:
     ledger.award_points(member=member, amount=100, reason="seed", actor=admin)
     to_reverse = ledger.award_points(member=member, amount=5, reason="to reverse", actor=admin)
     invitation, token = services.create_invitation(actor=admin, member=other)
+    make_rule(programme=programme, code=RULE_CODE, kind="criteria", config=SORTING)
     return World(
         programme=programme,
         community=community,

@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "appeal.dismiss": _("Appeal dismissed"),
     "device.create": _("Device key created"),
     "device.revoke": _("Device key revoked"),
+    "earning_settings.update": _("Earning settings changed"),
 }
 
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("p/<slug:slug>/console/", include("jifen.web.policy")),
     path("p/<slug:slug>/console/", include("jifen.web.activities")),
     path("p/<slug:slug>/console/", include("jifen.web.checkin")),
+    path("p/<slug:slug>/console/", include("jifen.web.rules")),
 ]

@@ -10,7 +10,7 @@ from jifen.ledger.models import Approval, Transaction
 from jifen.ledger.services import award_points, request_approval
 from jifen.programmes.models import Community, Household, Invitation, Member, Role, RoleKind
 from jifen.programmes.services import create_invitation
-from jifen.testing import make_household, make_member, make_staff
+from jifen.testing import make_household, make_member, make_rule, make_staff
 
 
 def console_names() -> list[str]:
@@ -56,6 +56,7 @@ def world(programme, community, admin, other_admin):
         "approval_id": approval.pk,
         "transaction_id": tx.public_id,
         "member_id": member.public_id,
+        "code": make_rule(programme=programme, code="patrol").code,
     }
 
 
@@ -70,6 +71,7 @@ def url_for(name: str, world) -> str:
         ["approval_id"],
         ["public_id", "transaction_id"],
         ["public_id", "member_id"],
+        ["code"],
     ):
         kwargs = {"slug": world["slug"], **{k: world[k] for k in keys}}
         if name.startswith("console-household") and name != "console-households":

@@ -26,6 +26,7 @@ from jifen.testing_hostile import (
     INNER_NUL,
     LONG,
     NUL,
+    RULE_CODE,
     TOO_BIG,
     TOO_SMALL,
     World,
@@ -78,6 +79,7 @@ def path_value(world: World, name: str, before: str, member: Member) -> object:
         # Activities and check-in (jifen/web/activities.py, checkin.py, resident_activities.py).
         ("public_id", "activities"): world.activity.public_id if world.activity else "",
         ("member_id", ""): member.public_id,
+        ("code", "rule"): RULE_CODE,
         # Claims, notices and appeals (jifen/web/claims.py, appeals.py, review.py).
         ("public_id", "claims"): world.claims["claim"].public_id,
         ("public_id", "photos"): world.claims["claim_photo"].public_id,

@@ -28,13 +28,17 @@ from jifen.accounts.services import create_personal_token
 from jifen.api.main import api
 from jifen.audit.models import AuditEntry
 from jifen.earning import services as earning_services
+from jifen.earning.devices import create_device_key
 from jifen.earning.models import (
     Activity,
     Appeal,
     Attendance,
     Claim,
     ClaimPhoto,
+    DeviceKey,
     Earning,
+    EarningSettings,
+    Rule,
     SignUp,
 )
 from jifen.idempotency.models import IdempotencyRecord
@@ -166,6 +170,16 @@ ROUTES: dict[str, Access] = {
     "console-claim-reject": Access(STAFF, {"public_id": "claim"}),
     "console-appeal-answer": Access(STAFF, {"public_id": "appeal"}),
     "console-claim-photo": Access(STAFF, {"public_id": "claim_photo"}),
+    # Earning rules, earning settings, device keys (jifen/web/rules.py).
+    "console-rules": Access(STAFF),
+    "console-rule-new": Access(STAFF),
+    "console-rule-new-preview": Access(STAFF),
+    "console-rule": Access(STAFF),
+    "console-rule-edit": Access(STAFF),
+    "console-rule-preview": Access(STAFF),
+    "console-earning-settings": Access(STAFF),
+    "console-devices": Access(STAFF),
+    "console-device-revoke": Access(STAFF),
     # Activities and check-in (jifen/web/activities.py, checkin.py, resident_activities.py).
     "console-activities": Access(STAFF),
     "console-activity-new": Access(STAFF),
@@ -247,6 +261,9 @@ LITERALS = {
     "url": "no-such-page/",
     "first": "1",
     "second": "2",
+    # A rule is the programme's, not a community's: P1's staff of B may read it. The world
+    # makes a rule with this code.
+    "code": "rules-page-rule",
 }
 # API body fields: field → value, filled from the world where it names A's objects.
 BODY: dict[str, Any] = {
@@ -290,6 +307,7 @@ FORM = {
     "reason": "x",
     "decision": "approve",
     "offer": "{offer}",
+    "device": "{device}",
     "member": "{member}",
 }
 SECRETS = ("Alice Aardvark", "Abel Aardvark", "13800000001", "13800000002")
@@ -419,6 +437,9 @@ def world(db) -> World:
         )[0].pk,
     }
     ids |= _claims_of(alice, abel, a_admin)
+    make_rule(programme=p1, code=LITERALS["code"])
+    device = create_device_key(programme=p1, name="bin", rules=[], actor=None).device
+    ids["device"] = device.public_id
     ids["activity"] = _open_activity_of(alice)
     callers, insiders = _callers(p1, b)
     return World(p1, a, ids, callers, insiders)
@@ -574,6 +595,8 @@ def state(world: World, *, of_community_a: bool) -> list[Any]:
     ]
     if not of_community_a:
         rows.append(Counter.objects.filter(programme=p1))
+        rows += [Rule.objects.filter(programme=p1), DeviceKey.objects.filter(programme=p1)]
+        rows.append(EarningSettings.objects.filter(programme=p1))
     rows += _earning_rows(world, of_community_a)
     rows += _activity_rows(world, of_community_a)
     return [list(rows.order_by("pk").values()) for rows in rows]
