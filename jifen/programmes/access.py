@@ -70,9 +70,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
 }
 # Capabilities over the whole programme: its settings, communities and roles, and the audit
-# log (which names every community's residents). Staff limited to some communities never
+# log (which names every community's residents), the earning rules every community earns
+# under, and device keys (which reach every member). Staff limited to some communities never
 # have them, or a village's administrator could make themselves the county's.
-PROGRAMME_WIDE = frozenset({"manage_programme", "view_audit"})
+PROGRAMME_WIDE = frozenset({"manage_programme", "view_audit", "manage_rules", "manage_devices"})
 
 
 @dataclass(frozen=True)
