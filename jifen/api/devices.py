@@ -34,8 +34,8 @@ from jifen.earning.access import (
 from jifen.earning.access import access_rule as access_staff_rule
 from jifen.earning.devices import PREFIX, EventResult, device_for
 from jifen.earning.models import DeviceKey, Earning, EarningStatus
-from jifen.ledger.awards import AwardResult
 from jifen.ledger.queries import award_message, summary_of
+from jifen.ledger.services import AwardResult
 from jifen.lib.errors import InvalidInput
 from jifen.programmes.cardtokens import member_from_card
 from jifen.programmes.models import Member
@@ -145,7 +145,7 @@ def _resident(device: DeviceKey, body: EventIn) -> Member:
 
 @router.post(
     "/devices/events",
-    response={201: EventOut, 429: ErrorOut},
+    response={201: EventOut, 404: ErrorOut, 429: ErrorOut},  # 404: no such member or rule
     auth=DeviceAuth(),
 )
 def post_event(
