@@ -7,7 +7,8 @@ or a redirect to a login page); other routes may answer those entitled to it, bu
 may show A's residents, and no call may change A's data (P1's data, for outsiders).
 
 To add a route: give it an entry in ROUTES (who may get an answer) and, if it takes a path
-parameter or body field with a new name, an entry in PARAMS (or LITERALS) or BODY. A route
+parameter or body field with a new name, an entry in PARAMS (or LITERALS) or BODY (or
+BODY_FOR, for a field whose name means another thing in one operation). A route
 missing from ROUTES, or a name missing from those tables, fails the test that names it.
 """
 
@@ -228,6 +229,65 @@ ROUTES: dict[str, Access] = {
     "GET /api/v1/programmes/{slug}/log/witness": Access(ANYONE),
     "GET /api/v1/programmes/{slug}/policy": Access(STAFF),
     "PATCH /api/v1/programmes/{slug}/policy": Access(STAFF),
+    # The earning API (jifen/api/earning.py and its parts, jifen/api/devices.py).
+    "GET /api/v1/programmes/{slug}/rules": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/rules": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/rules/{rule_code}": Access(STAFF),
+    "PATCH /api/v1/programmes/{slug}/rules/{rule_code}": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/rules/{rule_code}/preview": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/activities": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/activities": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/activities/{activity_id}": Access(STAFF),
+    "PATCH /api/v1/programmes/{slug}/activities/{activity_id}": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/activities/{activity_id}/cancel": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/activities/{activity_id}/close": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/activities/{activity_id}/signups": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/activities/{activity_id}/signups": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/activities/{activity_id}/signups/{member}/cancel": Access(
+        STAFF
+    ),
+    "GET /api/v1/programmes/{slug}/activities/{activity_id}/attendances": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/activities/{activity_id}/checkin-code": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/activities/{activity_id}/checkins": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/activities/{activity_id}/checkins/card": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/activities/{activity_id}/checkins/phone": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/activities/{activity_id}/checkins/roster": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/activities/{activity_id}/checkouts": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/activities/{activity_id}/appeals": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/claims": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/claims": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/claims/{claim_id}": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/claims/{claim_id}/photos/{photo_id}": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/claims/{claim_id}/approve": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/claims/{claim_id}/reject": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/claims/{claim_id}/appeals": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/earnings": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/earnings/{earning_id}": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/earnings/{earning_id}/objections": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/earnings/{earning_id}/appeals": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/appeals": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/appeals/{appeal_id}": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/appeals/{appeal_id}/answer": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/devices": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/devices": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/devices/{device_id}/revoke": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/me/activities": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/activities/{activity_id}/signup": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/activities/{activity_id}/signup/cancel": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/activities/{activity_id}/checkin": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/activities/{activity_id}/appeals": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/me/claims": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/claims": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/claims/{claim_id}/withdraw": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/claims/{claim_id}/appeals": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/me/notices": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/notices/{earning_id}/objections": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/me/earnings": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/earnings/{earning_id}/appeals": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/checkins": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/me/appeals": Access(RESIDENT),
+    # A device's own key only: no user, staff or resident, may post its events.
+    "POST /api/v1/devices/events": Access(NOBODY),
 }
 # Every other page of the Django admin (for the platform's operators) answers nobody here.
 OPERATOR_NAMESPACE = "admin:"
@@ -243,6 +303,14 @@ PARAMS = {
     "role_id": "role",
     "invitation_id": "invitation",
     "community_id": "community",
+    # The earning API's objects (the world's claims and activities of A).
+    "activity_id": "activity",
+    "claim_id": "claim",
+    "photo_id": "claim_photo",
+    "earning_id": "earning",
+    "appeal_id": "appeal",
+    "device_id": "device",
+    "member": "member",
     "pk": "token",
     "member_id": "member",
 }
@@ -261,6 +329,8 @@ LITERALS = {
     "url": "no-such-page/",
     "first": "1",
     "second": "2",
+    # The earning API names a rule by its code: the programme's, as the rule pages do.
+    "rule_code": "rules-page-rule",
     # A rule is the programme's, not a community's: P1's staff of B may read it. The world
     # makes a rule with this code.
     "code": "rules-page-rule",
@@ -291,6 +361,46 @@ BODY: dict[str, Any] = {
     "rolling_months": 1,
     "transfers_allowed": True,
     "point_value": "9.99",
+    # The earning API (rules, activities, check-ins, claims, appeals, devices).
+    "code": "new-rule",
+    "name": "X",
+    "description": "x",
+    "category": "other",
+    "allows_claims": True,
+    "allows_devices": True,
+    "requires_review": False,
+    "notice_days": 0,
+    "is_active": True,
+    "config": {"points": 1},
+    "title": "X",
+    "place": "x",
+    "starts_at": "2026-06-01T09:00:00+08:00",
+    "ends_at": "2026-06-01T11:00:00+08:00",
+    "signup_opens_at": None,
+    "signup_closes_at": None,
+    "capacity": 10,
+    "priority_points": None,
+    "rule": "rules-page-rule",
+    "rules": ["rules-page-rule"],
+    "per_minute": 10,
+    "brought_by": "{member}",
+    "method": "name",
+    "token": "not-a-card",
+    "card": "not-a-card",
+    "minutes": 30,
+    "checkin_code": "not-a-code",
+    "criteria": [],
+    "measures": {"accuracy": 90},
+    "photos": [],
+    "occurred_at": None,
+    "points": 30,
+    "uphold": False,
+    "answer": "x",
+}
+# A field whose name means another thing in one operation: route → field → value (a
+# valid body, so that the refusal comes from the access check, not from the schema).
+BODY_FOR: dict[str, dict[str, Any]] = {
+    "POST /api/v1/programmes/{slug}/rules": {"kind": "fixed"},
 }
 # What a web form is sent: every field name the console's forms use, pointing at A.
 FORM = {
@@ -533,10 +643,11 @@ def _filled(value: Any, world: World) -> Any:
 def _json_body(route: Route, world: World) -> dict[str, Any] | None:
     if route.body is None:
         return None
-    missing = set(route.body) - set(BODY)
+    body = {**BODY, **BODY_FOR.get(route.key, {})}
+    missing = set(route.body) - set(body)
     if missing:
         pytest.fail(f"{route.key}: add the body field(s) {sorted(missing)} to BODY")
-    return {name: _filled(BODY[name], world) for name in route.body}
+    return {name: _filled(body[name], world) for name in route.body}
 
 
 def _query(route: Route) -> str:
