@@ -2,8 +2,9 @@
 
 Builds a fresh database with the demo programme in a temporary data directory, starts the
 server on a free local port, and runs schemathesis twice against /api/v1/openapi.json: with
-a personal token of the demo administrator, then of the demo resident. Fails (exit 1) on any
-server error or any status the schema does not declare. The seed is fixed, so a failure is
+a personal token of the demo administrator, then of the demo resident, then with a device key
+(on the device's own operation). Fails (exit 1) on any server error or any status the schema
+does not declare. The seed is fixed, so a failure is
 found again by running the same command.
 
     .venv/bin/python scripts/fuzz_api.py [--seed 2026] [--max-examples 40] [--max-time 90]
@@ -73,12 +74,20 @@ def _manage(env: dict[str, str], *args: str) -> str:
 TOKENS = """
 from jifen.accounts.models import User
 from jifen.accounts.services import create_personal_token
+from jifen.earning import models as earning
+from jifen.earning.services import create_device_key
 from jifen.programmes.models import Member
 staff = User.objects.get(username="admin")
-resident = Member.objects.get(phone="13800138000").user
-for user in (staff, resident):
+resident = Member.objects.get(phone="13800138000")
+for user in (staff, resident.user):
     print(create_personal_token(user=user, name="fuzz")[1])
+rules = earning.Rule.objects.filter(programme=resident.programme, allows_devices=True)
+print(create_device_key(programme=resident.programme, name="fuzz", rules=rules, actor=None).secret)
 print(",".join(Member.objects.order_by("pk").values_list("public_id", flat=True)[:20]))
+for model in (earning.Activity, earning.Claim, earning.Earning, earning.Appeal):
+    rows = model.objects.filter(programme=resident.programme).order_by("-pk")
+    print(",".join(rows.values_list("public_id", flat=True)[:20]) or "-")
+print(",".join(earning.Rule.objects.order_by("pk").values_list("code", flat=True)[:20]) or "-")
 """
 # What the fuzzer is told of the demo, so that it reaches past "not found": the programme's
 # slug always, and mostly real members, in paths and in bodies.
@@ -86,21 +95,49 @@ CONFIG = """
 [dictionaries.members]
 values = [{members}]
 
+[dictionaries.activities]
+values = [{activities}]
+
+[dictionaries.claims]
+values = [{claims}]
+
+[dictionaries.earnings]
+values = [{earnings}]
+
+[dictionaries.appeals]
+values = [{appeals}]
+
+[dictionaries.rules]
+values = [{rules}]
+
 [parameters]
 "path.slug" = "xingfuli"
 "path.public_id" = {{ dictionary = "members", probability = 0.8 }}
+"path.member" = {{ dictionary = "members", probability = 0.8 }}
+"path.activity_id" = {{ dictionary = "activities", probability = 0.8 }}
+"path.claim_id" = {{ dictionary = "claims", probability = 0.8 }}
+"path.earning_id" = {{ dictionary = "earnings", probability = 0.8 }}
+"path.appeal_id" = {{ dictionary = "appeals", probability = 0.8 }}
+"path.rule_code" = {{ dictionary = "rules", probability = 0.8 }}
 "body.member" = {{ dictionary = "members", probability = 0.8 }}
+"body.rule" = {{ dictionary = "rules", probability = 0.8 }}
 """
 
 
 def _tokens(env: dict[str, str]) -> tuple[dict[str, str], str]:
-    """Personal tokens of the demo's administrator and resident, and a schemathesis
-    configuration naming the demo's programme and members."""
-    staff, resident, members = _manage(env, "shell", "-v", "0", "-c", TOKENS).split()[-3:]
+    """Personal tokens of the demo's administrator and resident, a device key for the rules
+    that allow devices, and a schemathesis configuration naming the demo's programme, its
+    members and some of its activities, claims, earnings, appeals and rules."""
+    lines = _manage(env, "shell", "-v", "0", "-c", TOKENS).split()[-9:]
+    staff, resident, device, members, *earning = lines
+    names = ("members", "activities", "claims", "earnings", "appeals", "rules")
+    quoted = {
+        name: ", ".join(f'"{v}"' for v in values.split(",") if v != "-") or '"none"'
+        for name, values in zip(names, [members, *earning], strict=True)
+    }
     config = Path(env["JIFEN_DATA_DIR"]) / "schemathesis.toml"
-    quoted = ", ".join(f'"{m}"' for m in members.split(","))
-    config.write_text(CONFIG.format(members=quoted))
-    return {"staff": staff, "resident": resident}, str(config)
+    config.write_text(CONFIG.format(**quoted))
+    return {"staff": staff, "resident": resident, "device": device}, str(config)
 
 
 def _free_port() -> int:
@@ -131,11 +168,14 @@ def _tail(log: Path, lines: int = 60) -> str:
 
 def _fuzz(port: int, token: str, config: str, options: argparse.Namespace) -> bool:
     """One schemathesis run; True when it found something."""
+    # A device key opens only the device's own operation: fuzz that one with it.
+    only = ["--include-path=/api/v1/devices/events"] if token.startswith("jfd_") else []
     command = [
         str(BIN / "schemathesis"),
         f"--config-file={config}",
         "run",
         f"http://127.0.0.1:{port}/api/v1/openapi.json",
+        *only,
         f"--header=Authorization: Bearer {token}",
         f"--checks={CHECKS}",
         f"--seed={options.seed}",

@@ -13,7 +13,7 @@ from pydantic import model_validator
 
 from jifen.api.auth import ApiRequest
 from jifen.api.earnings import Key, Limit, Moment, newest_first, once
-from jifen.api.inputs import IdIn, InputSchema, Int
+from jifen.api.inputs import Id, IdIn, InputSchema, Int
 from jifen.earning import services
 from jifen.earning.access import (
     access_activity,
@@ -144,7 +144,7 @@ class ActivityPatch(InputSchema):
 
 class ActivityFilters(InputSchema):
     status: Status_ | None = None
-    community: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+    community: Id | None = None
     cursor: str | None = Field(None, max_length=500)
     limit: Limit = 50
 

@@ -20,7 +20,7 @@ from jifen.earning.activities import CheckIn
 from jifen.earning.models import Activity, Attendance, EarningSettings, SignUp
 from jifen.lib import clock
 from jifen.programmes.access import access_member, access_programme, resident_member
-from jifen.programmes.models import Programme
+from jifen.programmes.models import Member, Programme
 
 router = Router(tags=["earning"])
 PublicId = Annotated[str, Field(max_length=40, description="A member's public id.")]
@@ -351,7 +351,7 @@ def check_out(
 # The resident.
 
 
-def _mine(request: ApiRequest, slug: str, activity_id: str) -> tuple[Any, Activity]:
+def _mine(request: ApiRequest, slug: str, activity_id: str) -> tuple[Member, Activity]:
     member = resident_member(request.auth, slug)
     return member, access_member_activity(member, activity_id)
 

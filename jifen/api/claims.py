@@ -12,6 +12,7 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -153,7 +154,7 @@ _PLAIN = (
 )
 
 
-def _page(rows: Any, cursor: str | None, limit: int) -> dict[str, Any]:
+def _page(rows: QuerySet[Claim], cursor: str | None, limit: int) -> dict[str, Any]:
     rows = rows.select_related("member", "rule", "rule_version").prefetch_related("photos")
     found, next_cursor = newest_first(rows, cursor, limit)
     return {"items": [claim_json(c) for c in found], "next_cursor": next_cursor}
