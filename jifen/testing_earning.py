@@ -69,8 +69,8 @@ class EarningWorld:
     photo: ClaimPhoto
     rejected_claim: Claim  # `member`'s, refused
     posted_earning: Earning  # `member`'s, credited
-    notice_earning: Earning  # `other`'s, on notice (objected to by `member`)
-    appeal: Appeal  # `member`'s open objection to `notice_earning`
+    notice_earning: Earning  # `other`'s, on notice (objected to by `attendee`)
+    appeal: Appeal  # `attendee`'s open objection to `notice_earning`
     device: DeviceKey  # for `rule`
     device_secret: str
 
@@ -112,7 +112,7 @@ def make_earning_world(
     posted = services.approve_claim(claim=approved, actor=reviewer).earning
     noticed = services.submit_claim(member=other, rule=notice_rule, actor=None)
     on_notice = services.approve_claim(claim=noticed, actor=reviewer).earning
-    appeal = services.object_to(earning=on_notice, member=member, reason="他没来")
+    appeal = services.object_to(earning=on_notice, member=attendee, reason="他没来")
     new_key = services.create_device_key(
         programme=programme, name="垃圾桶", rules=[rule], actor=None
     )

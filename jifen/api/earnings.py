@@ -21,6 +21,7 @@ from jifen.api.pagination import decode_cursor, encode_cursor
 from jifen.earning import services
 from jifen.earning.access import access_earning, earnings_in_scope, notices_for_member
 from jifen.earning.crediting import Outcome
+from jifen.earning.listings import masked
 from jifen.earning.models import Earning, EarningStatus
 from jifen.earning.rules import MAX_MEASURE
 from jifen.ledger.queries import award_message, summary_of
@@ -213,9 +214,22 @@ class PageQuery(InputSchema):
     limit: Limit = 50
 
 
-def _earning_page(rows: QuerySet[Earning], cursor: str | None, limit: int) -> dict[str, Any]:
+def _earning_page(
+    rows: QuerySet[Earning],
+    cursor: str | None,
+    limit: int,
+    shown: Callable[[Earning], dict[str, Any]] = earning_json,
+) -> dict[str, Any]:
     page, next_cursor = newest_first(with_earning_relations(rows), cursor, limit)
-    return {"items": [earning_json(e) for e in page], "next_cursor": next_cursor}
+    return {"items": [shown(e) for e in page], "next_cursor": next_cursor}
+
+
+def notice_json(earning: Earning) -> dict[str, Any]:
+    """An award on the public board: the resident's name masked (王*英), as the notice
+    board page shows it."""
+    shown = earning_json(earning)
+    shown["member"]["display_name"] = masked(earning.member.display_name)
+    return shown
 
 
 @router.get("/programmes/{slug}/earnings", response=EarningPage)
@@ -239,10 +253,10 @@ def get_earning(request: ApiRequest, slug: str, earning_id: str) -> dict[str, An
 
 @router.get("/programmes/{slug}/me/notices", response=EarningPage)
 def my_notices(request: ApiRequest, slug: str, page: Query[PageQuery]) -> dict[str, Any]:
-    """The public notice board of the resident's community: awards waiting out their notice,
-    to which any resident may object."""
+    """The programme's public notice board: awards waiting out their notice, to which any
+    resident may object (names masked)."""
     member = resident_member(request.auth, slug)
-    return _earning_page(notices_for_member(member), page.cursor, page.limit)
+    return _earning_page(notices_for_member(member), page.cursor, page.limit, notice_json)
 
 
 @router.get("/programmes/{slug}/me/earnings", response=EarningPage)

@@ -4,7 +4,7 @@ by all of the programme's staff. Claims, earnings and appeals follow their membe
 
 A resident (jifen.programmes.access.resident_member) sees the activities of their community
 and those for everyone, their own claims, earnings and appeals, and the awards on public
-notice in their community. A device sees its programme's members; both name its rules."""
+notice in the programme. A device sees its programme's members; both name its rules."""
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -19,6 +19,7 @@ from jifen.earning.models import (
     EarningStatus,
     Rule,
 )
+from jifen.lib import clock
 from jifen.programmes.access import StaffScope, access_programme, found, in_scope
 from jifen.programmes.models import Member, Programme
 
@@ -128,11 +129,12 @@ def access_own_earning(member: Member, public_id: str) -> Earning:
 
 
 def notices_for_member(member: Member) -> QuerySet[Earning]:
-    """The awards on public notice (or objected to) among the member's community."""
+    """The programme's awards on public notice now (or objected to), as the notice board
+    shows them (jifen.earning.listings.on_notice), names masked by the caller."""
     return Earning.objects.filter(
         programme_id=member.programme_id,
-        member__community_id=member.community_id,
         status__in=[EarningStatus.NOTICE, EarningStatus.OBJECTED],
+        notice_ends_at__gt=clock.now(),
     )
 
 

@@ -368,6 +368,7 @@ def test_a_resident_objects_to_an_award_on_notice_and_a_reviewer_dismisses_it(
     me = api_as(resident)
     [board] = me.get(f"{P}/me/notices").json()["items"]
     assert board["public_id"] == on_notice.public_id and board["status"] == "notice"
+    assert board["member"]["display_name"] == "李*国"  # masked, as on the notice board
     objected = me.post(f"{P}/me/notices/{on_notice.public_id}/objections", {"reason": "他没来"})
     assert objected.status_code == 201 and objected.json()["about"] == "objection"
     on_notice.refresh_from_db()
