@@ -75,7 +75,7 @@ def validate_activity(activity: Activity) -> None:
 
 @transaction.atomic
 def save_activity(
-    *, activity: Activity, actor: User | None, organizers: Sequence[User] = ()
+    *, activity: Activity, actor: User | None, organizers: Sequence[User] | None = None
 ) -> Activity:
     """Create or change an activity (its programme, rule and times checked); only an open
     one changes (ActivityNotOpen), and a change writes only what may change, so that it
@@ -88,7 +88,7 @@ def save_activity(
     else:
         _require_open(Activity.objects.select_for_update().get(pk=activity.pk))
         activity.save(update_fields=EDITABLE)
-    if organizers:
+    if organizers is not None:  # None keeps them; an empty list clears them
         activity.organizers.set(organizers)
     audit(
         actor=actor,
