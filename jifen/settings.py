@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "jifen.ledger",
     "jifen.transparency",
     "jifen.earning",
+    "jifen.rewards",
     "jifen.web",
     "jifen.platform",
 ]

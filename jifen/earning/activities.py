@@ -28,6 +28,8 @@ from jifen.lib import clock
 from jifen.lib.phones import normalise_phone
 from jifen.programmes.cardtokens import member_from_card
 from jifen.programmes.models import Community, Member, MemberStatus, Programme
+from jifen.rewards.models import Perk
+from jifen.rewards.privileges import enjoys
 
 # Scans are accepted from this long before the start until the end.
 EARLY = timedelta(hours=1)
@@ -141,7 +143,7 @@ def sign_up(
         status = SignUpStatus.CONFIRMED if _has_room(locked) else SignUpStatus.WAITING
         priority = bool(
             locked.priority_points and summary_of(member).balance >= locked.priority_points
-        )
+        ) or enjoys(member, Perk.PRIORITY_SIGNUP)
         if brought_by is not None and brought_by.programme_id != activity.programme_id:
             brought_by = None
         if existing:

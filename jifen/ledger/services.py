@@ -32,7 +32,13 @@ from jifen.ledger.policy_changes import (
     QuotaTier,
     update_policy,
 )
-from jifen.ledger.spending import donate_points, hold_points, release_hold, settle_hold
+from jifen.ledger.spending import (
+    charge_penalty,
+    donate_points,
+    hold_points,
+    release_hold,
+    settle_hold,
+)
 from jifen.programmes.models import Programme
 
 
@@ -58,6 +64,7 @@ __all__ = [
     "award_points",
     "bulk_award",
     "charge_limits",
+    "charge_penalty",
     "donate_points",
     "expire_lots",
     "forget_counters",

@@ -1,5 +1,7 @@
-"""Points leaving a wallet: donations to the community fund, and holds for redemptions that
-are then settled (spent) or released (given back), exactly once."""
+"""Points leaving a wallet: donations to the community fund, holds for redemptions that
+are then settled (spent) or released (given back), exactly once, and penalties."""
+
+from collections.abc import Sequence
 
 from django.db import transaction
 
@@ -7,7 +9,8 @@ from jifen.accounts.models import User
 from jifen.idempotency.services import request_hash
 from jifen.ledger import errors
 from jifen.ledger.accounts import system_account, wallet_of
-from jifen.ledger.checks import once, require_active, require_amount
+from jifen.ledger.checks import once, require_active, require_amount, require_reason
+from jifen.ledger.limits import Limit, charge, give_back
 from jifen.ledger.models import Account, AccountKind, Hold, HoldStatus, Transaction, TransactionKind
 from jifen.ledger.postings import Leg, post
 from jifen.programmes.models import Member
@@ -52,16 +55,25 @@ def hold_points(
     reference: str,
     actor: User | None = None,
     idempotency_key: str | None = None,
+    limits: Sequence[Limit] = (),
+    units: int = 1,
 ) -> Hold:
     """Set points aside for a redemption (two-phase: then settle or release, exactly once).
-    Raises AmountNotPositive, InactiveMember, InsufficientPoints."""
+    `units` of every counter in `limits` (a reward's stock, its monthly and per-member
+    limits) are used with it, before any account is touched, and given back if the hold is
+    released (a settled hold keeps them). Raises AmountNotPositive, InactiveMember,
+    InsufficientPoints, and the refusal of a limit that has no room."""
     require_amount(amount)
-    digest = request_hash("hold", actor, member.pk, amount, reference)
+    require_amount(units)
+    extra = [(x.scope, x.period, x.ceiling) for x in limits]
+    digest = request_hash("hold", actor, member.pk, amount, reference, units, *extra)
     return once(
         member.programme,
         idempotency_key,
         digest,
-        lambda: _hold(member, amount, reference, actor, idempotency_key, digest),
+        lambda: _hold(
+            member, amount, reference, actor, idempotency_key, digest, list(limits), units
+        ),
         lambda tx: Hold.objects.get(hold_transaction=tx),
     )
 
@@ -73,8 +85,12 @@ def _hold(
     actor: User | None,
     key: str | None,
     digest: str,
+    limits: list[Limit],
+    units: int,
 ) -> Hold:
     require_active(member)
+    # Counters first, as every writer that moves both: none waits for another in a cycle.
+    charges = charge(member.programme, limits, units, truncate=False).charges if limits else []
     wallet = wallet_of(member)
     holds = system_account(member.community, AccountKind.HOLDS)
     tx = Transaction(
@@ -85,6 +101,7 @@ def _hold(
         actor=actor,
         idempotency_key=key,
         request_hash=digest,
+        charged=charges or None,
     )
     posted = post(tx, [Leg(wallet, -amount), Leg(holds, amount)])
     return Hold.objects.create(
@@ -115,6 +132,8 @@ def _close(hold: Hold, status: str, actor: User | None) -> Transaction:
     if not Hold.objects.filter(pk=hold.pk, status=HoldStatus.OPEN).update(status=status):
         raise errors.HoldNotOpen()
     held = Transaction.objects.get(pk=hold.hold_transaction_id)
+    if status == HoldStatus.RELEASED:
+        give_back(held.charged)  # the stock and limits it used, before any account
     holds = held.postings.get(amount__gt=0).account
     wallet = Account.objects.get(pk=hold.account_id)
     settle = status == HoldStatus.SETTLED
@@ -134,3 +153,55 @@ def _close(hold: Hold, status: str, actor: User | None) -> Transaction:
     type(hold).objects.filter(pk=hold.pk).update(final_transaction=tx)
     hold.status, hold.final_transaction = status, tx
     return tx
+
+
+def charge_penalty(
+    *,
+    member: Member,
+    amount: int,
+    reason: str,
+    reference: str = "",
+    actor: User | None = None,
+    idempotency_key: str | None = None,
+) -> Transaction | None:
+    """Take a penalty (a delivered gift refused for personal reasons) from the wallet into
+    the penalty account, never below zero: when the balance is lower, what there is is taken
+    and the rest is waived. Returns None when the wallet is empty (nothing to take).
+    Raises AmountNotPositive, ReasonRequired."""
+    require_amount(amount)
+    require_reason(reason)
+    digest = request_hash("penalty", actor, member.pk, amount, reason, reference)
+    return once(
+        member.programme,
+        idempotency_key,
+        digest,
+        lambda: _penalty(member, amount, reason, reference, actor, idempotency_key, digest),
+        lambda tx: tx,
+    )
+
+
+def _penalty(
+    member: Member,
+    amount: int,
+    reason: str,
+    reference: str,
+    actor: User | None,
+    key: str | None,
+    digest: str,
+) -> Transaction | None:
+    wallet = Account.objects.select_for_update().get(pk=wallet_of(member).pk)
+    taken = min(amount, wallet.balance)
+    if taken <= 0:
+        return None
+    tx = Transaction(
+        programme=member.programme,
+        kind=TransactionKind.PENALTY,
+        member=member,
+        reason=reason[:200],
+        reference=reference,
+        actor=actor,
+        idempotency_key=key,
+        request_hash=digest,
+    )
+    penalties = system_account(member.community, AccountKind.PENALTY)
+    return post(tx, [Leg(wallet, -taken), Leg(penalties, taken)]).transaction

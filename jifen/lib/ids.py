@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 _ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: staff may read them aloud
+ALPHABET = _ALPHABET
 
 
 def new_public_id(length: int = 12) -> str:

@@ -65,15 +65,28 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "manage_activities": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER}),
     "check_in": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER}),
     "manage_devices": frozenset({RoleKind.ADMIN}),
+    "manage_catalogue": frozenset({RoleKind.ADMIN}),
+    "view_settlements": frozenset({RoleKind.ADMIN, RoleKind.AUDITOR, RoleKind.CASHIER}),
+    "settle": frozenset({RoleKind.ADMIN}),
     "view_ledger": frozenset(
         {RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER, RoleKind.AUDITOR, RoleKind.CASHIER}
     ),
 }
 # Capabilities over the whole programme: its settings, communities and roles, and the audit
 # log (which names every community's residents), the earning rules every community earns
-# under, and device keys (which reach every member). Staff limited to some communities never
+# under, device keys (which reach every member), the catalogue and stores every community
+# redeems from, and settlements (money owed to stores). Staff limited to some communities never
 # have them, or a village's administrator could make themselves the county's.
-PROGRAMME_WIDE = frozenset({"manage_programme", "view_audit", "manage_rules", "manage_devices"})
+PROGRAMME_WIDE = frozenset(
+    {
+        "manage_programme",
+        "view_audit",
+        "manage_rules",
+        "manage_devices",
+        "manage_catalogue",
+        "settle",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 
 from jifen.programmes.models import Programme
+from jifen.rewards.settlement import differences as settlement_differences
 from jifen.transparency import ledger_checks, merkle, signing, verify_worker
 from jifen.transparency.leaves import logged_leaves
 from jifen.transparency.models import LogLeaf, LogNode, LogQueue, LogState, TreeHead
@@ -112,6 +113,8 @@ def verify_programme(
             raise Discrepancy(f"leaves {covered}..{leaves - 1} are not covered by a signed head")
         queued = _check_everything_logged(programme, heads, leaves)
         ledger_checks.check_ledger(programme, Discrepancy)  # logged ones balanced: checked above
+        for problem in settlement_differences(programme)[:1]:  # settled periods still add up
+            raise Discrepancy(problem)
     return Report(programme.slug, leaves, len(heads), queued, len(witnessed))
 
 
