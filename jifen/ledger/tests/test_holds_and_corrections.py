@@ -5,11 +5,13 @@ import time_machine
 
 from jifen.ledger import errors
 from jifen.ledger.accounts import system_account
-from jifen.ledger.models import AccountKind, Lot, TransactionKind
+from jifen.ledger.models import AccountKind, Counter, Lot, TransactionKind
 from jifen.ledger.queries import expiring_soon, summary_of
 from jifen.ledger.services import (
+    Limit,
     approve,
     award_points,
+    charge_penalty,
     donate_points,
     expire_lots,
     hold_points,
@@ -42,6 +44,29 @@ def test_a_hold_takes_points_aside_and_a_settlement_spends_them(rich):
     settle_hold(hold=hold)
     assert summary_of(rich).balance == 70
     assert system_account(rich.community, AccountKind.REDEMPTION).balance == 30
+
+
+def _shelf(ceiling: int = 2) -> Limit:
+    return Limit("stock:test", "all", ceiling, lambda: errors.CapReached(limit=2, period="-"))
+
+
+def test_a_hold_uses_its_counters_and_only_a_release_gives_them_back(rich):
+    first = hold_points(member=rich, amount=10, reference="a", limits=[_shelf()], units=1)
+    second = hold_points(member=rich, amount=10, reference="b", limits=[_shelf()], units=1)
+    with pytest.raises(errors.CapReached):
+        hold_points(member=rich, amount=10, reference="c", limits=[_shelf()], units=1)
+    assert summary_of(rich).balance == 80  # the refused hold took nothing
+    settle_hold(hold=first)
+    release_hold(hold=second)
+    assert Counter.objects.get(scope="stock:test").used == 1
+
+
+def test_a_penalty_takes_what_the_balance_allows_and_never_more(rich):
+    taken = charge_penalty(member=rich, amount=2000, reason="拒收")
+    assert taken is not None and taken.kind == TransactionKind.PENALTY
+    assert summary_of(rich).balance == 0
+    assert charge_penalty(member=rich, amount=2000, reason="拒收") is None
+    assert system_account(rich.community, AccountKind.PENALTY).postings.count() == 1
 
 
 def test_a_release_gives_the_points_back_into_their_own_lots(rich):
