@@ -27,6 +27,7 @@ from jifen.programmes.models import (
     RoleKind,
 )
 from jifen.programmes.staff import offer_role
+from jifen.rewards import services as rewards_services
 from jifen.testing import (
     make_activity,
     make_community,
@@ -38,6 +39,7 @@ from jifen.testing import (
     make_staff,
     make_user,
 )
+from jifen.testing_rewards import make_reward, make_store
 
 NUL = "\x00"
 INNER_NUL = "a\x00b"
@@ -85,6 +87,9 @@ class World:
     claims: dict[str, Any] = field(default_factory=dict)
     # An open activity the member is checked in at (jifen/web/activities.py, checkin.py).
     activity: Activity | None = None
+    # Rewards, by name: store (the community's), reward (out of stock, with a waitlist: its
+    # page has both forms), redemption (the member's open code), wait (the member's wait).
+    rewards: dict[str, Any] = field(default_factory=dict)
 
 
 def make_world() -> World:
@@ -129,6 +134,7 @@ def make_world() -> World:
         )[1],
         claims=_claims_of(member, other, admin),
         activity=_activity_of(member),
+        rewards=_rewards_of(member),
     )
 
 
@@ -164,6 +170,20 @@ def _claims_of(member: Member, other: Member, admin: User) -> dict[str, Any]:
         "award": award,
         "activity_attended": missed,
         "appeal": earning_services.object_to(earning=on_notice, member=member, reason="seed"),
+    }
+
+
+def _rewards_of(member: Member) -> dict[str, Any]:
+    """The community's store; the member's open code for rice and wait for a parking card;
+    a gym card out of stock with a waitlist, which they neither redeemed nor wait for."""
+    store = make_store(programme=member.programme, code="dongqu", community=member.community)
+    rice = make_reward(store=store, name="大米", points=10, units=5)
+    parking = make_reward(store=store, name="停车卡", points=10, units=0, waitlist=True)
+    return {
+        "store": store,
+        "reward": make_reward(store=store, name="健身卡", points=10, units=0, waitlist=True),
+        "redemption": rewards_services.redeem(member=member, reward=rice),
+        "wait": rewards_services.join_waitlist(member=member, reward=parking),
     }
 
 

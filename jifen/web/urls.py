@@ -12,6 +12,7 @@ urlpatterns = [
     path("p/<slug:slug>/me/", include("jifen.web.resident_activities")),
     path("p/<slug:slug>/me/", include("jifen.web.claims")),
     path("p/<slug:slug>/me/", include("jifen.web.appeals")),
+    path("p/<slug:slug>/me/", include("jifen.web.rewards_resident")),
     path("p/<slug:slug>/console/", include("jifen.web.review")),
     path("p/<slug:slug>/console/", include("jifen.web.programmes")),
     path("p/<slug:slug>/console/", include("jifen.web.members")),
@@ -21,5 +22,6 @@ urlpatterns = [
     path("p/<slug:slug>/console/", include("jifen.web.policy")),
     path("p/<slug:slug>/console/", include("jifen.web.activities")),
     path("p/<slug:slug>/console/", include("jifen.web.checkin")),
+    path("p/<slug:slug>/console/", include("jifen.web.counter")),
     path("p/<slug:slug>/console/", include("jifen.web.rules")),
 ]

@@ -11,6 +11,7 @@ from jifen.ledger.services import award_points, request_approval
 from jifen.programmes.models import Community, Household, Invitation, Member, Role, RoleKind
 from jifen.programmes.services import create_invitation
 from jifen.testing import make_household, make_member, make_rule, make_staff
+from jifen.testing_rewards import make_store
 
 
 def console_names() -> list[str]:
@@ -57,6 +58,7 @@ def world(programme, community, admin, other_admin):
         "transaction_id": tx.public_id,
         "member_id": member.public_id,
         "code": make_rule(programme=programme, code="patrol").code,
+        "store": make_store(programme=programme, code="dongqu", community=community).code,
     }
 
 
@@ -72,6 +74,7 @@ def url_for(name: str, world) -> str:
         ["public_id", "transaction_id"],
         ["public_id", "member_id"],
         ["code"],
+        ["store"],
     ):
         kwargs = {"slug": world["slug"], **{k: world[k] for k in keys}}
         if name.startswith("console-household") and name != "console-households":

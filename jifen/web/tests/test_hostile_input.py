@@ -87,6 +87,13 @@ def path_value(world: World, name: str, before: str, member: Member) -> object:
         ("public_id", "claim"): world.claims["refused_claim"].public_id,
         ("public_id", "activity"): world.claims["activity_attended"].public_id,
         ("public_id", "appeals"): world.claims["appeal"].public_id,
+        # Rewards (jifen/web/rewards_resident.py, counter.py).
+        ("store", ""): world.rewards["store"].code if world.rewards else "",
+        ("reward", ""): world.rewards["reward"].public_id if world.rewards else "",
+        ("public_id", "redemptions"): world.rewards["redemption"].public_id
+        if world.rewards
+        else "",
+        ("entry_id", ""): world.rewards["wait"].pk if world.rewards else "",
     }
     found = values.get((name, before), values.get((name, "")))
     if found is None:

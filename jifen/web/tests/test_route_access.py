@@ -66,6 +66,8 @@ from jifen.programmes.models import (
 )
 from jifen.programmes.services import create_invitation
 from jifen.programmes.staff import offer_role
+from jifen.rewards import services as rewards_services
+from jifen.rewards.models import Redemption, Reward, Stock, Store, WaitlistEntry
 from jifen.testing import (
     make_activity,
     make_community,
@@ -77,6 +79,7 @@ from jifen.testing import (
     make_staff,
     make_user,
 )
+from jifen.testing_rewards import make_reward, make_store
 from jifen.transparency.sequencer import seal_all
 
 STAFF_KINDS = [RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER, RoleKind.CASHIER]
@@ -107,6 +110,7 @@ class Access:
 
 HOUSEHOLD = {"public_id": "household"}
 ACTIVITY = {"public_id": "activity"}
+REDEMPTION = {"public_id": "redemption"}
 ROUTES: dict[str, Access] = {
     # Web pages, by URL name.
     "home": Access(ANYONE),
@@ -207,6 +211,22 @@ ROUTES: dict[str, Access] = {
     "resident-activity-cancel": Access(RESIDENT, ACTIVITY),
     "resident-activity-checkin": Access(RESIDENT, ACTIVITY),
     "resident-daily-checkin": Access(RESIDENT),
+    # The resident's rewards and the counter (jifen/web/rewards_resident.py, counter.py). The
+    # catalogue is the programme's: its reward is named by a literal, as a rule is.
+    "resident-rewards": Access(RESIDENT),
+    "resident-reward": Access(RESIDENT),
+    "resident-reward-redeem": Access(RESIDENT),
+    "resident-reward-waitlist": Access(RESIDENT),
+    "resident-reward-image": Access(RESIDENT),
+    "resident-redemptions": Access(RESIDENT),
+    "resident-redemption": Access(RESIDENT, REDEMPTION),
+    "resident-redemption-print": Access(RESIDENT, REDEMPTION),
+    "resident-redemption-cancel": Access(RESIDENT, REDEMPTION),
+    "resident-wait-leave": Access(RESIDENT),
+    "console-counter-stores": Access(STAFF),
+    "console-counter": Access(STAFF),
+    "console-counter-today": Access(STAFF),
+    "console-counter-verify": Access(STAFF),
     # API operations, by method and path.
     "GET /api/v1/me": Access(SIGNED_IN),
     "GET /api/v1/programmes/{slug}": Access(MEMBERS),
@@ -319,6 +339,9 @@ PARAMS = {
     "member": "member",
     "pk": "token",
     "member_id": "member",
+    # The rewards: A's store (its counter), Alice's wait for a reward out of stock.
+    "store": "store",
+    "entry_id": "wait",
 }
 # Path parameters that name no object of A's.
 LITERALS = {
@@ -340,6 +363,9 @@ LITERALS = {
     # A rule is the programme's, not a community's: P1's staff of B may read it. The world
     # makes a rule with this code.
     "code": "rules-page-rule",
+    # A reward is the programme's, as a rule is: P1's resident of B may see it and try to
+    # redeem it (with no points, refused). The world gives its reward this public id.
+    "reward": "rewardpage01",
 }
 # API body fields: field → value, filled from the world where it names A's objects.
 BODY: dict[str, Any] = {
@@ -557,6 +583,7 @@ def world(db) -> World:
     make_rule(programme=p1, code=LITERALS["code"])
     device = create_device_key(programme=p1, name="bin", rules=[], actor=None).device
     ids["device"] = device.public_id
+    ids |= _rewards_of(alice, a)
     callers, insiders = _callers(p1, b)
     return World(p1, a, ids, callers, insiders)
 
@@ -588,6 +615,19 @@ def _claims_of(alice: Member, abel: Member, a_admin: Any) -> dict[str, str]:
         "appeal": earning_services.object_to(earning=award, member=abel, reason="x").public_id,
         "activity_attended": activity.public_id,
     }
+
+
+def _rewards_of(alice: Member, a: Community) -> dict[str, Any]:
+    """A's store with the programme's rice on its shelf, Alice's open code for it, and her
+    wait for a gym card out of stock there."""
+    store = make_store(programme=alice.programme, code="store-a", name="A's store", community=a)
+    rice = make_reward(store=store, name="Rice", points=10, units=5)
+    Reward.objects.filter(pk=rice.pk).update(public_id=LITERALS["reward"])
+    rice.refresh_from_db()
+    redemption = rewards_services.redeem(member=alice, reward=rice)
+    gym = make_reward(store=store, name="Gym card", points=10, units=0, waitlist=True)
+    wait = rewards_services.join_waitlist(member=alice, reward=gym)
+    return {"store": store.code, "redemption": redemption.public_id, "wait": wait.pk}
 
 
 def _open_activity_of(alice: Member) -> str:
@@ -716,6 +756,7 @@ def state(world: World, *, of_community_a: bool) -> list[Any]:
         rows.append(EarningSettings.objects.filter(programme=p1))
     rows += _earning_rows(world, of_community_a)
     rows += _activity_rows(world, of_community_a)
+    rows += _reward_rows(world, of_community_a)
     return [list(rows.order_by("pk").values()) for rows in rows]
 
 
@@ -743,6 +784,18 @@ def _activity_rows(world: World, of_community_a: bool) -> list[Any]:
         SignUp.objects.filter(theirs),
         Attendance.objects.filter(theirs),
     ]
+
+
+def _reward_rows(world: World, of_community_a: bool) -> list[Any]:
+    """Redemptions and waits of A's residents (of P1, for outsiders); for outsiders also
+    P1's stores, rewards and stock."""
+    p1, a = world.programme, world.community_a
+    theirs = Q(member__community=a) if of_community_a else Q(member__programme=p1)
+    rows = [Redemption.objects.filter(theirs), WaitlistEntry.objects.filter(theirs)]
+    if not of_community_a:
+        rows += [Store.objects.filter(programme=p1), Reward.objects.filter(programme=p1)]
+        rows.append(Stock.objects.filter(store__programme=p1))
+    return rows
 
 
 def _audit_of(world: World, of_community_a: bool) -> Q:
