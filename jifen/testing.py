@@ -1,10 +1,13 @@
 """Plain, deterministic builders for tests and benchmarks. Everything goes through the real
 services, so what a test sets up is what the product would have made."""
 
+import base64
 import io
 import itertools
+import re
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
@@ -421,3 +424,43 @@ def make_activity(
         **fields,
     )
     return save_activity(activity=activity, actor=None)
+
+
+# Reading a PDF back, in pure Python: the text ReportLab drew (the member cards, statements).
+
+_PDF_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+PDF_ENCODINGS = {b"Helvetica": "cp1252", b"STSong-Light": "utf-16-be"}  # CID text is UCS-2
+
+
+def pdf_streams(pdf: bytes) -> list[bytes]:
+    """Every content stream, decoded (ReportLab writes them Flate- then ASCII85-encoded)."""
+    return [
+        zlib.decompress(base64.a85decode(raw.strip(), adobe=True))
+        for raw in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S)
+    ]
+
+
+def _pdf_unescape(literal: bytes) -> bytes:
+    def one(match: re.Match[bytes]) -> bytes:
+        code = match[1]
+        return bytes([int(code, 8)]) if code[:1].isdigit() else _PDF_ESCAPES.get(code, code)
+
+    return re.sub(rb"\\([0-7]{1,3}|.)", one, literal, flags=re.S)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text drawn in the PDF, in drawing order, each string decoded for its font."""
+    fonts = {
+        name: PDF_ENCODINGS[base]
+        for base, name in re.findall(rb"/BaseFont /([\w-]+) .*?/Name /(F\d+)", pdf, re.S)
+    }
+    text, encoding = [], "cp1252"
+    for stream in pdf_streams(pdf):
+        for font, literal in re.findall(
+            rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", stream, re.S
+        ):
+            if font:
+                encoding = fonts[font]
+            else:
+                text.append(_pdf_unescape(literal).decode(encoding))
+    return "".join(text)

@@ -73,9 +73,17 @@ def access_redemption(scope: StaffScope, public_id: str) -> Redemption:
     )
 
 
+def settlement_stores(scope: StaffScope) -> QuerySet[Store]:
+    """The stores whose settlements the user sees: a cashier's own, else those in scope."""
+    return counter_stores(scope) if _is_store_only(scope) else stores_in_scope(scope)
+
+
+def access_settlement_store(scope: StaffScope, code: str) -> Store:
+    return found(settlement_stores(scope).select_related("programme"), code=code)
+
+
 def settlements_in_scope(scope: StaffScope) -> QuerySet[Settlement]:
-    stores = counter_stores(scope) if _is_store_only(scope) else stores_in_scope(scope)
-    return Settlement.objects.filter(programme=scope.programme, store__in=stores)
+    return Settlement.objects.filter(programme=scope.programme, store__in=settlement_stores(scope))
 
 
 def access_settlement(scope: StaffScope, public_id: str) -> Settlement:

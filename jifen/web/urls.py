@@ -24,4 +24,7 @@ urlpatterns = [
     path("p/<slug:slug>/console/", include("jifen.web.checkin")),
     path("p/<slug:slug>/console/", include("jifen.web.counter")),
     path("p/<slug:slug>/console/", include("jifen.web.rules")),
+    path("p/<slug:slug>/console/", include("jifen.web.catalogue")),
+    path("p/<slug:slug>/console/", include("jifen.web.orders")),
+    path("p/<slug:slug>/console/", include("jifen.web.settlements")),
 ]

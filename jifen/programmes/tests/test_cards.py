@@ -1,9 +1,7 @@
 """Member cards: the signed token in the QR code, choosing whose cards to print, the PDF sheet
 and the audit entry of every print."""
 
-import base64
 import re
-import zlib
 from typing import Any
 
 import pytest
@@ -23,46 +21,16 @@ from jifen.programmes.cards import (
 from jifen.programmes.cardtokens import PREFIX, card_qr, card_token, member_from_card
 from jifen.programmes.errors import InactiveMember
 from jifen.programmes.models import Member, MemberStatus, RoleKind
-from jifen.testing import make_household, make_member, make_resident_user, make_staff
+from jifen.testing import (
+    make_household,
+    make_member,
+    make_resident_user,
+    make_staff,
+    pdf_streams,
+    pdf_text,
+)
 
-# --- reading the PDF back, in pure Python ----------------------------------------------------
-
-_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-_ENCODINGS = {b"Helvetica": "cp1252", b"STSong-Light": "utf-16-be"}  # CID text is UCS-2
-
-
-def _streams(pdf: bytes) -> list[bytes]:
-    """Every content stream, decoded (ReportLab writes them Flate- then ASCII85-encoded)."""
-    return [
-        zlib.decompress(base64.a85decode(raw.strip(), adobe=True))
-        for raw in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S)
-    ]
-
-
-def _unescape(literal: bytes) -> bytes:
-    def one(match: re.Match[bytes]) -> bytes:
-        code = match[1]
-        return bytes([int(code, 8)]) if code[:1].isdigit() else _ESCAPES.get(code, code)
-
-    return re.sub(rb"\\([0-7]{1,3}|.)", one, literal, flags=re.S)
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The text drawn in the PDF, in drawing order, each string decoded for its font."""
-    fonts = {
-        name: _ENCODINGS[base]
-        for base, name in re.findall(rb"/BaseFont /([\w-]+) .*?/Name /(F\d+)", pdf, re.S)
-    }
-    text, encoding = [], "cp1252"
-    for stream in _streams(pdf):
-        for font, literal in re.findall(
-            rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", stream, re.S
-        ):
-            if font:
-                encoding = fonts[font]
-            else:
-                text.append(_unescape(literal).decode(encoding))
-    return "".join(text)
+# --- reading the PDF back, in pure Python (jifen.testing.pdf_text) ---------------------------
 
 
 def page_count(pdf: bytes) -> int:
@@ -71,7 +39,7 @@ def page_count(pdf: bytes) -> int:
 
 def drawn_qr_modules(pdf: bytes) -> set[tuple[int, int]]:
     """(row, column) of every dark module drawn on the first card, from its rectangles."""
-    stream = _streams(pdf)[0]
+    stream = pdf_streams(pdf)[0]
     modules = set()
     for column, row, count in re.findall(rb"(\d+) (\d+) (\d+) 1\.03 re", stream):
         modules |= {(int(row), int(column) + i) for i in range(int(count))}
@@ -181,7 +149,7 @@ def test_the_sheet_uses_the_built_in_chinese_font(programme, member):
 
 def test_the_sheet_never_shows_a_phone_number(programme, member):
     pdf = card_sheet_pdf(programme=programme, members=_loaded(member))
-    decoded = b"".join(_streams(pdf))
+    decoded = b"".join(pdf_streams(pdf))
     for digits in [member.phone, member.phone[-8:]]:
         for encoded in [digits.encode(), digits.encode("utf-16-be")]:
             assert encoded not in pdf and encoded not in decoded

@@ -94,6 +94,9 @@ def path_value(world: World, name: str, before: str, member: Member) -> object:
         if world.rewards
         else "",
         ("entry_id", ""): world.rewards["wait"].pk if world.rewards else "",
+        # The console's orders and settlements (jifen/web/orders.py, settlements.py).
+        ("public_id", "orders"): world.rewards["redemption"].public_id if world.rewards else "",
+        ("starts_on", ""): "2026-01-01",
     }
     found = values.get((name, before), values.get((name, "")))
     if found is None:

@@ -67,7 +67,16 @@ from jifen.programmes.models import (
 from jifen.programmes.services import create_invitation
 from jifen.programmes.staff import offer_role
 from jifen.rewards import services as rewards_services
-from jifen.rewards.models import Redemption, Reward, Stock, Store, WaitlistEntry
+from jifen.rewards.models import (
+    Redemption,
+    Reward,
+    RewardSettings,
+    Settlement,
+    Stock,
+    Store,
+    StoreCashier,
+    WaitlistEntry,
+)
 from jifen.testing import (
     make_activity,
     make_community,
@@ -227,6 +236,25 @@ ROUTES: dict[str, Access] = {
     "console-counter": Access(STAFF),
     "console-counter-today": Access(STAFF),
     "console-counter-verify": Access(STAFF),
+    # The catalogue, stores, orders and settlements (jifen/web/catalogue.py, orders.py,
+    # settlements.py): A's store and Alice's redemption are A's; a period is a literal day.
+    "console-rewards": Access(STAFF),
+    "console-reward-new": Access(STAFF),
+    "console-reward": Access(STAFF),
+    "console-reward-stock": Access(STAFF),
+    "console-stock-remove": Access(STAFF),
+    "console-stores": Access(STAFF),
+    "console-store-new": Access(STAFF),
+    "console-store": Access(STAFF),
+    "console-store-cashiers": Access(STAFF),
+    "console-reward-settings": Access(STAFF),
+    "console-orders": Access(STAFF),
+    "console-order": Access(STAFF, REDEMPTION),
+    "console-settlements": Access(STAFF),
+    "console-settlement": Access(STAFF),
+    "console-settlement-settle": Access(STAFF),
+    "console-settlement-pdf": Access(STAFF),
+    "console-settlement-xlsx": Access(STAFF),
     # API operations, by method and path.
     "GET /api/v1/me": Access(SIGNED_IN),
     "GET /api/v1/programmes/{slug}": Access(MEMBERS),
@@ -366,6 +394,8 @@ LITERALS = {
     # A reward is the programme's, as a rule is: P1's resident of B may see it and try to
     # redeem it (with no points, refused). The world gives its reward this public id.
     "reward": "rewardpage01",
+    # The first day of a settlement period (a quarter's, a month's, a year's alike).
+    "starts_on": "2026-01-01",
 }
 # API body fields: field → value, filled from the world where it names A's objects.
 BODY: dict[str, Any] = {
@@ -795,6 +825,12 @@ def _reward_rows(world: World, of_community_a: bool) -> list[Any]:
     if not of_community_a:
         rows += [Store.objects.filter(programme=p1), Reward.objects.filter(programme=p1)]
         rows.append(Stock.objects.filter(store__programme=p1))
+        rows += [
+            RewardSettings.objects.filter(programme=p1),
+            Settlement.objects.filter(programme=p1),
+        ]
+    stores = Q(store__community=a) if of_community_a else Q(store__programme=p1)
+    rows.append(StoreCashier.objects.filter(stores))
     return rows
 
 
