@@ -26,7 +26,7 @@ def qr_y4m(text: str, path: Path, *, frames: int = 30, size: int = 480) -> Path:
 
 def _qr_image(text: str, size: int) -> Image.Image:
     """The code in black on a white square of `size`, each module a whole number of pixels."""
-    qr = segno.make(text, error="m")
+    qr = segno.make_qr(text, error="m")  # never a Micro QR, which phone scanners cannot read
     rows = [list(row) for row in qr.matrix_iter(scale=1, border=QUIET_ZONE)]
     modules = Image.new("L", (len(rows), len(rows)))
     modules.putdata([0 if dark else 255 for row in rows for dark in row])

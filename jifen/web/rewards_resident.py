@@ -14,11 +14,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from jifen.ledger.queries import summary_of
@@ -158,19 +159,26 @@ def item(request: HtmxRequest, slug: str, reward: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @once_per_form
 def redeem(request: HtmxRequest, slug: str, reward: str) -> HttpResponse:
     """Redeem through the form; its one-time key is the redemption's idempotency key, so a
-    form sent twice (a double tap, a retry on a poor connection) is one redemption."""
+    form sent twice (a double tap, a retry on a poor connection) is one redemption. Through
+    htmx the browser is told to open the code's page; a GET (where a resent form's answer
+    sends it) is the item's page."""
     member = current_member(request, slug)
     found = _reward(member, reward)
+    if request.method == "GET":
+        return redirect("resident-reward", slug, found.public_id)
     form = RedeemForm(request.POST, offer=queries.offer(member, found))
     done = _redeemed(request, member, found, form)
     if done is None:
         return _item(request, member, found, form, 422)
     messages.success(request, _("Redeemed: show this code at the counter."))
-    return redirect("resident-redemption", slug, done.public_id)
+    code_page = reverse("resident-redemption", args=[slug, done.public_id])
+    if request.htmx:
+        return HttpResponseClientRedirect(code_page)
+    return redirect(code_page)
 
 
 def _redeemed(
@@ -235,9 +243,11 @@ def reward_image(request: HttpRequest, slug: str, reward: str) -> FileResponse:
 
 
 def code_qr(redemption: Redemption, *, scale: int) -> SafeString:
-    """The code's QR: the nine characters the counter's scanner reads. segno draws our own
-    code (of the codes alphabet), so the SVG is safe as it is."""
-    return mark_safe(segno.make(redemption.code, error="m").svg_inline(scale=scale, border=3))
+    """The code's QR: the nine characters the counter's scanner reads; a full QR code, since
+    segno.make would draw so short a text as a Micro QR, which scanners do not read. segno
+    draws our own code (of the codes alphabet), so the SVG is safe as it is."""
+    qr = segno.make_qr(redemption.code, error="m")
+    return mark_safe(qr.svg_inline(scale=scale, border=3))
 
 
 @login_required

@@ -3,6 +3,7 @@ services and queries and shows their refusals in the page's language; a form sen
 one redemption; nobody reaches another resident's code or another programme's reward."""
 
 import io
+import re
 
 import pytest
 from django.conf import settings
@@ -146,6 +147,26 @@ def test_redeeming_holds_the_points_and_opens_the_code_page(signed_in, programme
     assert text_of(page, "code-text") == codes.display(redemption.code)
     assert "<svg" in page
     assert summary_of(member).balance == 200
+
+
+def test_through_htmx_a_redemption_sends_the_browser_to_its_code(
+    signed_in, programme, member, rice
+):
+    path = url("resident-reward-redeem", programme.slug, rice.public_id)
+    response = signed_in.post(path, {"quantity": "1"}, **HTMX)
+    redemption = Redemption.objects.get(member=member)
+    assert response["HX-Redirect"] == url(
+        "resident-redemption", programme.slug, redemption.public_id
+    )
+    assert signed_in.get(path).url == url("resident-reward", programme.slug, rice.public_id)
+
+
+def test_the_code_is_a_full_qr_code_that_phone_scanners_read(signed_in, programme, member, rice):
+    kept = services.redeem(member=member, reward=rice)
+    page = signed_in.get(url("resident-redemption", programme.slug, kept.public_id)).content
+    # A full QR code is at least 21 modules wide (a Micro QR, at most 17, is not read).
+    width = int(re.search(rb'<svg[^>]* width="(\d+)"', page).group(1))
+    assert width >= (21 + 2 * 3) * 10
 
 
 def test_a_redeem_form_sent_twice_is_one_redemption(signed_in, programme, member, rice):
