@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from jifen.programmes.cards import CJK_FONT  # registers the font, as the cards need it too
@@ -22,8 +23,8 @@ from jifen.rewards.settlement import Line, Statement
 LEFT, RIGHT, TOP, BOTTOM = 18 * mm, 192 * mm, 280 * mm, 18 * mm
 ROW = 6.5 * mm
 # Right edges of the numeric columns, then where the name and area start.
-COLUMNS = (RIGHT - 60 * mm, RIGHT - 30 * mm, RIGHT)
-AREA_AT = LEFT + 78 * mm
+COLUMNS = (RIGHT - 64 * mm, RIGHT - 32 * mm, RIGHT)
+AREA_AT = LEFT + 66 * mm
 TITLE = gettext_lazy("Settlement of %(store)s, %(start)s – %(end)s")
 
 
@@ -103,10 +104,19 @@ def statement_pdf(statement: Statement) -> bytes:
 
 def _draw_row(pdf: Canvas, y: float, cells: Sequence[object]) -> None:
     name, area, *numbers = cells
-    pdf.drawString(LEFT, y, str(name)[:40])
+    pdf.drawString(LEFT, y, _fit(str(name), AREA_AT - LEFT - 2 * mm))
     pdf.drawString(AREA_AT, y, str(area))
     for right, number in zip(COLUMNS, numbers, strict=True):
         pdf.drawRightString(right, y, str(number))
+
+
+def _fit(text: str, width: float) -> str:
+    """`text`, cut short with "…" when it is wider than `width` in the font at 9 points."""
+    if stringWidth(text, CJK_FONT, 9) <= width:
+        return text
+    while text and stringWidth(text + "…", CJK_FONT, 9) > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def _room(pdf: Canvas, y: float) -> float:

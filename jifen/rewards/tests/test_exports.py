@@ -5,8 +5,10 @@ counted is changed behind the application's back."""
 
 import io
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
@@ -18,7 +20,7 @@ from jifen.lib import clock
 from jifen.rewards import errors, services
 from jifen.rewards.exports import statement_pdf, statement_xlsx
 from jifen.rewards.models import Redemption, RedemptionStatus, RewardArea, Settlement
-from jifen.rewards.settlement import ledger_points, statement
+from jifen.rewards.settlement import Line, ledger_points, statement
 from jifen.testing import pdf_text
 from jifen.testing_rewards import give_points, make_reward, make_store
 from jifen.transparency.sequencer import seal_all
@@ -47,9 +49,9 @@ def store(programme, member, admin):
         yield store
 
 
-def xlsx_totals(content: bytes) -> tuple[list[tuple], dict[str, object]]:
+def xlsx_totals(content: bytes) -> tuple[list[tuple[Any, ...]], dict[Any, Any]]:
     """The statement's lines and its totals (label → value), read back with openpyxl."""
-    sheet = load_workbook(io.BytesIO(content)).active
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows.index(("Reward", "Area", "Quantity", "Points", "Money"))
     blank = rows.index((None,) * 5, header)
@@ -133,3 +135,14 @@ def test_a_redemption_settled_after_the_period_counts_in_the_next(store, member,
         services.verify_code(store=store, code=later.code, actor=admin)
     assert statement(store, QUARTER).points == 230
     assert statement(store, date(2026, 7, 1)).points == later.points
+
+
+def test_a_long_statement_runs_onto_more_pages_and_cuts_long_names(store):
+    found = statement(store, QUARTER)
+    many = [Line(f"r{i}", "大米" * 40, RewardArea.GOODS, 1, 100) for i in range(60)]
+    with translation.override("en"):
+        pdf = statement_pdf(replace(found, lines=many))
+    text = pdf_text(pdf)
+    assert len(re.findall(rb"/Type /Page\b(?!s)", pdf)) == 2
+    assert "大米" * 40 not in text and "…" in text
+    assert re.search(r"Points: (\d+)", text)[1] == "6000"

@@ -8,6 +8,8 @@ import io
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
@@ -353,3 +355,35 @@ def test_a_cashier_sees_orders_of_their_store_only(client, programme, store, del
     assert client.get(url("console-order", programme, delivery.public_id)).status_code == 404
     make_member(community=member.community)
     assert delivery.public_id not in client.get(url("console-orders", programme)).content.decode()
+
+
+def test_broken_utf8_and_huge_numbers_in_a_raw_form_write_nothing(console, programme):
+    before = writes()
+    body = "name=%ED%A0%80&kind=goods&points=%ED%A0%80&category=food&area=goods"
+    body += "&handover=pickup&member_limit_period=month&monthly_limit=" + "9" * 400
+    response = console.post(
+        url("console-reward-new", programme),
+        body,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code in (400, 422) and writes() == before
+
+
+@pytest.mark.parametrize("name", ["console-rewards", "console-orders", "console-stores"])
+def test_a_list_page_reads_the_same_number_of_times_for_more_rows(
+    console, programme, store, member, name
+):
+    give_points(member, 10_000)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert console.get(url(name, programme)).status_code == 200
+        return len(seen)
+
+    make_reward(store=store, handover=Handover.DELIVERY, points=10)
+    first = queries()
+    for _ in range(4):
+        reward = make_reward(store=store, handover=Handover.DELIVERY, points=10)
+        services.redeem(member=member, reward=reward, address="幸福路 1 号")
+        make_store(programme=programme)
+    assert queries() == first
