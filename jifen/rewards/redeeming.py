@@ -9,6 +9,8 @@ import hashlib
 from datetime import datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -100,23 +102,40 @@ def available(stock: Stock) -> int | None:
     return max(stock.quantity - (used or 0), 0)
 
 
+def left_when_read(stock: Stock) -> int | None:
+    """Units left on the shelf when `stock_for` read the stock (None: no limit), with no
+    query of its own: for a refusal before any lock (the counter's guard is what is exact)."""
+    if stock.quantity is None:
+        return None
+    return max(stock.quantity - (getattr(stock, "units_used", None) or 0), 0)
+
+
 def stock_for(reward: Reward, store: Store | None) -> Stock:
-    """Where `reward` is collected: `store`, or its only store. Raises NotAtStore,
-    ChooseStore."""
-    stocks = Stock.objects.select_related("store", "reward__programme").filter(
-        reward=reward, store__is_active=True
+    """Where `reward` is collected: `store`, or its only store, read with the units its
+    counter has used (`left_when_read`). Raises NotAtStore, ChooseStore."""
+    counter = Counter.objects.filter(
+        programme_id=reward.programme_id,
+        scope=Concat(Value("stock:"), Cast(OuterRef("pk"), CharField())),  # stock_scope
+        period="all",
+    )
+    stocks = (
+        Stock.objects.select_related("store")
+        .filter(reward=reward, store__is_active=True)
+        .annotate(units_used=Subquery(counter.values("used")[:1]))
     )
     if store is not None:
         found = stocks.filter(store=store).first()
         if found is None:
             raise errors.NotAtStore(reward=reward.name, store=store.name)
-        return found
-    candidates = list(stocks[:2])
-    if len(candidates) != 1:
-        if not candidates:
-            raise errors.RewardNotOffered(reward=reward.name)
-        raise errors.ChooseStore(reward=reward.name)
-    return candidates[0]
+    else:
+        candidates = list(stocks[:2])
+        if len(candidates) != 1:
+            if not candidates:
+                raise errors.RewardNotOffered(reward=reward.name)
+            raise errors.ChooseStore(reward=reward.name)
+        found = candidates[0]
+    found.reward = reward  # the caller's, with its programme: not read again
+    return found
 
 
 def check_redeemable(member: Member, reward: Reward, at: datetime) -> None:
@@ -134,8 +153,8 @@ def check_redeemable(member: Member, reward: Reward, at: datetime) -> None:
         raise InactiveMember(name=member.display_name)
     check_season(reward, at)
     check_eligible(member, reward)
-    settings = settings_of(reward.programme)
-    if reward.area == RewardArea.DONATED and settings.donated_needs_goods:
+    # The settings are read only for the donated area: the rush on a popular item is spared it.
+    if reward.area == RewardArea.DONATED and settings_of(reward.programme).donated_needs_goods:
         start = month_start(at, reward.programme.timezone)
         if not Redemption.objects.filter(
             member=member,
@@ -226,50 +245,60 @@ def redeem(
         raise errors.AddressRequired(reward=reward.name)
     price = reward.points * quantity
     # Cheap refusals before any lock: the rush of a popular item is mostly these.
-    left = available(stock)
+    left = left_when_read(stock)
     if left is not None and left < quantity:
         raise errors.OutOfStock(reward=reward.name, store=stock.store.name)
     balance = summary_of(member).balance
     if balance < price:
         raise InsufficientPoints(balance=balance, needed=price)
     public_id = _public_id_for(member, idempotency_key)
+    # Everything but the hold is read and computed before the counters are locked: a rush
+    # waits on the shelf's counter for as short a time as it can.
+    redemption = _unsaved(member, stock, quantity, address, now)
+    redemption.public_id, redemption.created_by = public_id, actor
     with transaction.atomic():
-        hold = ledger.hold_points(
+        redemption.hold = ledger.hold_points(
             member=member,
-            amount=price,
+            amount=redemption.points,
             reference=reference_of(public_id),
             actor=actor,
             idempotency_key=idempotency_key,
             limits=limits_for(stock, member, now),
             units=quantity,
         )
-        replayed = Redemption.objects.filter(hold=hold).first()
-        if replayed is not None:
-            return replayed
-        settings = settings_of(reward.programme)
-        tz = reward.programme.timezone
-        pickup = reward.handover == Handover.PICKUP
-        redemption = Redemption(
-            programme=member.programme,
-            public_id=public_id,
-            member=member,
-            reward=reward,
-            store=stock.store,
-            quantity=quantity,
-            points=price,
-            area=reward.area,
-            handover=reward.handover,
-            hold=hold,
-            step="" if pickup else "ordered",
-            address="" if pickup else address,
-            expires_at=end_of_day(now + timedelta(days=settings.code_days), tz) if pickup else None,
-            due_at=None if pickup else _delivery_due(now, settings.delivery_working_days, member),
-            created_by=actor,
-            created_at=now,
-            updated_at=now,
-        )
+        # Only a retried key finds its hold already redeemed; without one the hold is new.
+        if idempotency_key:
+            replayed = Redemption.objects.filter(hold=redemption.hold).first()
+            if replayed is not None:
+                return replayed
         _save_with_new_code(redemption)
     return redemption
+
+
+def _unsaved(
+    member: Member, stock: Stock, quantity: int, address: str, now: datetime
+) -> Redemption:
+    """The redemption of `quantity` units of `stock`, its hold, code and author not set yet."""
+    reward = stock.reward
+    settings = settings_of(reward.programme)
+    pickup = reward.handover == Handover.PICKUP
+    expires = end_of_day(now + timedelta(days=settings.code_days), reward.programme.timezone)
+    return Redemption(
+        programme=member.programme,
+        member=member,
+        reward=reward,
+        store=stock.store,
+        quantity=quantity,
+        points=reward.points * quantity,
+        area=reward.area,
+        handover=reward.handover,
+        step="" if pickup else "ordered",
+        address="" if pickup else address,
+        expires_at=expires if pickup else None,
+        due_at=None if pickup else _delivery_due(now, settings.delivery_working_days, member),
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _public_id_for(member: Member, key: str | None) -> str:
