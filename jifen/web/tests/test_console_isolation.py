@@ -11,7 +11,7 @@ from jifen.ledger.services import award_points, request_approval
 from jifen.programmes.models import Community, Household, Invitation, Member, Role, RoleKind
 from jifen.programmes.services import create_invitation
 from jifen.testing import make_household, make_member, make_rule, make_staff
-from jifen.testing_rewards import make_store
+from jifen.testing_rewards import make_reward, make_store
 
 
 def console_names() -> list[str]:
@@ -46,6 +46,7 @@ def world(programme, community, admin, other_admin):
     role = Role.objects.get(user=admin, programme=programme)
     tx = award_points(member=member, amount=5, reason="x").transaction
     approval = request_approval(kind="adjust", member=member, amount=3, reason="x", actor=admin)
+    store = make_store(programme=programme, code="dongqu", community=community)
     return {
         "slug": programme.slug,
         "public_id": member.public_id,
@@ -58,7 +59,10 @@ def world(programme, community, admin, other_admin):
         "transaction_id": tx.public_id,
         "member_id": member.public_id,
         "code": make_rule(programme=programme, code="patrol").code,
-        "store": make_store(programme=programme, code="dongqu", community=community).code,
+        "store": store.code,
+        # The catalogue and settlements (jifen/web/catalogue.py, settlements.py).
+        "reward": make_reward(store=store).public_id,
+        "starts_on": "2026-01-01",
     }
 
 
@@ -75,6 +79,9 @@ def url_for(name: str, world) -> str:
         ["public_id", "member_id"],
         ["code"],
         ["store"],
+        ["reward"],
+        ["reward", "store"],
+        ["store", "starts_on"],
     ):
         kwargs = {"slug": world["slug"], **{k: world[k] for k in keys}}
         if name.startswith("console-household") and name != "console-households":
