@@ -61,7 +61,7 @@ def order_page(request: SignedInRequest, slug: str, public_id: str) -> HttpRespo
     """One order; POST takes a delivery step (`step`), refuses it (`reason`) or cancels it."""
     scope = access_programme(request.user, slug, CAN)
     redemption = access_redemption(scope, public_id)
-    refuse_form = RefuseForm(request.POST if "reason" in request.POST else None)
+    refuse_form = RefuseForm(request.POST if request.POST.get("action") == "refuse" else None)
     if request.method == "POST":
         if _acted(request, redemption, refuse_form):
             return redirect("console-order", slug, redemption.public_id)

@@ -82,7 +82,7 @@ class RewardForm(forms.Form):
     photo = forms.FileField(
         label=_("Photo"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": PHOTO_TYPES}),
+        widget=forms.FileInput(attrs={"accept": PHOTO_TYPES}),
         help_text=_("JPEG, PNG or WebP, at most 5 MB. Leave empty to keep the current one."),
     )
     monthly_limit = _units(_("Units a month for everyone together"))

@@ -387,3 +387,10 @@ def test_a_list_page_reads_the_same_number_of_times_for_more_rows(
         services.redeem(member=member, reward=reward, address="幸福路 1 号")
         make_store(programme=programme)
     assert queries() == first
+
+
+def test_a_refusal_without_its_reason_is_refused_on_the_form(console, programme, delivery):
+    page = url("console-order", programme, delivery.public_id, language="zh-hans")
+    response = console.post(page, {"action": "refuse", "reason": "bored"})
+    assert response.status_code == 422 and "form-error" in response.content.decode()
+    assert Redemption.objects.get().status == RedemptionStatus.OPEN
