@@ -1,7 +1,8 @@
 """Many redemptions at once on PostgreSQL (SQLite serialises writers, so there is nothing to
 prove there): a rush on a shelf of 100 units makes exactly 100 codes, balances and stock never
-go below zero, per-resident and monthly limits hold, a code is verified once however many
-cashiers scan it, and a hold raced by cancelling and expiry is released once.
+go below zero, per-resident and monthly limits hold, the rush's refusals take no lock, a code
+is verified once however many cashiers scan it, and a hold raced by cancelling and expiry (or
+by a cashier) is closed once.
 
 The CI server allows 100 connections, fewer than a rush of 1,000 attempts would need at once:
 WORKERS threads, each with its own connection, are released together and take the attempts in
