@@ -7,6 +7,8 @@ import re
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from PIL import Image
@@ -407,3 +409,20 @@ def test_a_cashier_reaches_only_the_counters_of_their_stores(
     organizer = make_staff(programme=programme, kind=RoleKind.ORGANIZER)
     client.force_login(organizer)
     assert client.get(url("console-counter-stores", programme.slug)).status_code == 404
+
+
+def test_the_catalogue_and_my_codes_read_as_many_rows_in_as_many_queries(
+    signed_in, programme, member, store
+):
+    def queries_of(name: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert signed_in.get(url(name, programme.slug)).status_code == 200
+        return len(queries)
+
+    rewards = [make_reward(store=store, points=10) for _ in range(2)]
+    services.redeem(member=member, reward=rewards[0])
+    few = queries_of("resident-rewards"), queries_of("resident-redemptions")
+    rewards += [make_reward(store=store, points=10) for _ in range(5)]
+    for reward in rewards[1:]:
+        services.redeem(member=member, reward=reward)
+    assert (queries_of("resident-rewards"), queries_of("resident-redemptions")) == few
