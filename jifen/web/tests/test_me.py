@@ -33,12 +33,15 @@ def test_shows_the_member_card_qr_with_the_check_in_hint(client, resident):
     assert "Show this code to the staff at check-in." in response.text
 
 
-def test_shows_where_points_activities_and_rewards_will_appear(client, resident):
+def test_shows_points_activities_and_rewards_with_links_to_the_catalogue_and_codes(
+    client, resident
+):
     client.force_login(resident)
     text = client.get(PAGE).text
     for heading in ("My points", "Activities", "Rewards"):
         assert f">{heading}</h2>" in text
-    assert "will appear here" in text
+    assert 'href="/en/p/xingfuli/me/rewards/" id="rewards-link"' in text
+    assert 'href="/en/p/xingfuli/me/redemptions/" id="redemptions-link"' in text
 
 
 def test_sends_an_anonymous_visitor_to_sign_in(client, member):
