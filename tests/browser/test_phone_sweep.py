@@ -111,6 +111,11 @@ SWEPT = {
     "resident-appeal-claim": "resident-appeal-claim",
     "resident-appeal-missing": "resident-appeal-missing",
     "resident-notices": "resident-notices",
+    "resident-rewards": "resident-rewards",
+    "resident-reward": "resident-reward",
+    "resident-redemptions": "resident-redemptions",
+    "resident-redemption": "resident-redemption",
+    "resident-redemption-print": "resident-redemption-print",
 }
 NOT_PAGES = {  # answers that are not pages to look at
     "logout": "POST only, redirects",
@@ -122,6 +127,11 @@ NOT_PAGES = {  # answers that are not pages to look at
     "resident-daily-checkin": "POST only, redirects",
     "resident-claim-withdraw": "POST only, redirects",
     "resident-claim-photo": "a photo, not a page",
+    "resident-reward-redeem": "POST only (a GET goes to the reward's page)",
+    "resident-reward-waitlist": "POST only, redirects",
+    "resident-reward-image": "a photo, not a page",
+    "resident-redemption-cancel": "POST only, redirects",
+    "resident-wait-leave": "POST only, redirects",
 }
 
 
@@ -382,6 +392,57 @@ def test_activity_pages_fit_a_phone_in_every_language(
         page = new_page("phone", locale="en-US")
         _sign_in(page, language)
         for name, path in activity_pages.items():
+            response = page.goto(f"/{language}/p/{programme.slug}/me/{path}")
+            assert response is not None and response.status == 200, (language, name)
+            problems += _check(page, screenshot, language, f"resident-{name}")
+    assert problems == []
+
+
+@pytest.fixture
+def reward_pages(programme, community, member):
+    """The resident's rewards pages, filled the way that overflows: long names and
+    descriptions, several stores, a privilege, an open code, a delivery, a wait and history."""
+    from jifen.rewards import services as rewards
+    from jifen.testing_rewards import give_points, make_reward, make_store
+
+    give_points(member, 5000)
+    store = make_store(programme=programme, name=LONG_REASON[:40], address=LONG_REASON)
+    other = make_store(programme=programme, name="西区爱心超市")
+    rice = make_reward(store=store, name=LONG_REASON[:60], points=50, description=LONG_REASON * 2)
+    rewards.restock(reward=rice, store=other, actor=None, add=3)
+    gym = make_reward(store=store, name="健身卡", points=500, units=0, waitlist=True)
+    card = make_reward(store=store, name="停车月卡", points=200, handover="delivery")
+    rewards.save_reward(
+        programme=programme,
+        actor=None,
+        name=LONG_REASON[:40],
+        kind="privilege",
+        points=0,
+        perk="priority_signup",
+        min_balance=800,
+        description=LONG_REASON,
+    )
+    code = rewards.redeem(member=member, reward=rice, store=store, quantity=2)
+    rewards.redeem(member=member, reward=card, address=LONG_REASON[:200])
+    rewards.cancel(redemption=rewards.redeem(member=member, reward=rice, store=other), actor=None)
+    rewards.join_waitlist(member=member, reward=gym)
+    return {
+        "rewards": "rewards/",
+        "reward": f"rewards/{rice.public_id}/",
+        "redemptions": "redemptions/",
+        "redemption": f"redemptions/{code.public_id}/",
+        "redemption-print": f"redemptions/{code.public_id}/print/",
+    }
+
+
+def test_reward_pages_fit_a_phone_in_every_language(
+    new_page, screenshot, programme, resident, reward_pages
+):
+    problems: list[str] = []
+    for language in LANGUAGES:
+        page = new_page("phone", locale="en-US")
+        _sign_in(page, language)
+        for name, path in reward_pages.items():
             response = page.goto(f"/{language}/p/{programme.slug}/me/{path}")
             assert response is not None and response.status == 200, (language, name)
             problems += _check(page, screenshot, language, f"resident-{name}")
