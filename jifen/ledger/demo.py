@@ -1,7 +1,8 @@
 """The demo's points: a ledger policy with real caps, then six months of history written
 through the real services at past dates, in the order of those dates: what residents earned
-(the earning app's activities, claims and check-ins, given as dated events), donations, a
-grant, redemptions, a few reversals and last year's expiry."""
+and spent (the earning app's activities, claims and check-ins, the rewards app's
+redemptions, given as dated events), donations, a grant, a few reversals and last year's
+expiry."""
 
 import random
 from collections.abc import Callable
@@ -20,7 +21,6 @@ from jifen.lib.demo_steps import Event
 from jifen.lib.errors import DomainError
 from jifen.programmes.models import Member, Programme, RoleKind
 
-REWARDS = [("大米5公斤", 100), ("理发", 50), ("月度停车卡", 200)]
 WEEKS = 26
 
 
@@ -47,9 +47,9 @@ def real_caps(*, programme: Programme, staff: dict[str, User], seed: int) -> Non
 @demo_steps.register(order=10)
 def six_months_of_points(*, programme: Programme, staff: dict[str, User], seed: int) -> None:
     """Everything is written in the order of its date, as it would have happened: each
-    entry's balance follows from the one before it. What residents earned comes from the
-    other apps' demo events (activities, claims, check-ins: jifen.earning.demo), played
-    together with these."""
+    entry's balance follows from the one before it. What residents earned and spent comes
+    from the other apps' demo events (activities, claims, check-ins: jifen.earning.demo;
+    redemptions: jifen.rewards.demo), played together with these."""
     rng = random.Random(seed + 10)
     members = list(
         Member.objects.active()
@@ -76,9 +76,12 @@ def _everyday_life(
     tz: ZoneInfo,
     today: date,
 ) -> list[Event]:
-    """Redemptions, donations to the fund, one grant and a few reversed mistakes."""
+    """Donations to the fund, one grant and a few reversed mistakes."""
     events: list[Event] = [
-        (datetime.combine(today - timedelta(days=day), time(15), tz), partial(_shop, members, rng))
+        (
+            datetime.combine(today - timedelta(days=day), time(15), tz),
+            partial(_donate, members, rng),
+        )
         for day in range(WEEKS * 7, 0, -3)
     ]
     events.append(
@@ -90,15 +93,8 @@ def _everyday_life(
     return events
 
 
-def _shop(members: list[Member], rng: random.Random) -> None:
-    member = rng.choice(members)
-    reward, price = rng.choice(REWARDS)
+def _donate(members: list[Member], rng: random.Random) -> None:
     donor, gift = rng.choice(members), rng.choice([5, 10, 20])
-    _try(
-        lambda: services.settle_hold(
-            hold=services.hold_points(member=member, amount=price, reference=reward)
-        )
-    )
     _try(lambda: services.donate_points(member=donor, amount=gift))
 
 

@@ -11,6 +11,10 @@ before it whichever app wrote it.
 
     @demo_steps.register_events(order=20)
     def activities(*, programme, staff, seed) -> list[Event]: ...
+
+Each programme whose history is played asks every source (`events(programme=…)`): a source
+returns nothing for a programme it does not write. An app that makes accounts of its own
+(a store's cashier) names them with `register_login`, to be printed with the demo's logins.
 """
 
 from collections.abc import Callable
@@ -26,6 +30,7 @@ Event = tuple[datetime, Callable[[], object]]  # what an action returns is not r
 EventSource = Callable[..., list[Event]]
 _steps: list[tuple[int, str, Step]] = []
 _sources: list[tuple[int, str, EventSource]] = []
+_logins: list[tuple[str, str, str]] = []  # (login, role kind, note)
 
 
 def register(*, order: int) -> Callable[[Step], Step]:
@@ -66,3 +71,15 @@ def play(events: list[Event]) -> None:
     for moment, action in sorted(events, key=lambda e: e[0]):
         with clock.at(moment):
             action()
+
+
+def register_login(login: str, kind: str, note: str = "") -> None:
+    """An account an app's demo creates (with the demo's password): its login, its role's
+    kind (RoleKind) and a note saying where it works."""
+    if all(x[0] != login for x in _logins):
+        _logins.append((login, kind, note))
+
+
+def logins() -> list[tuple[str, str, str]]:
+    autodiscover_modules("demo")
+    return list(_logins)

@@ -123,6 +123,10 @@ def demo_logins(password: str) -> list[Login]:
         Login(username, password, str(kind.label), east if kind == RoleKind.ORGANIZER else "")
         for kind, username, _name in STAFF
     ]
+    logins += [  # the accounts other apps' demos make (a store's cashier)
+        Login(login, password, str(RoleKind(kind).label), note)
+        for login, kind, note in demo_steps.logins()
+    ]
     return [*logins, Login(RESIDENT_PHONE, password, str(RoleKind.RESIDENT.label))]
 
 

@@ -2,6 +2,8 @@
 lifetime points at or above their threshold (≥ 800 → priority sign-up for trips). Activity
 sign-up asks `enjoys(member, Perk.PRIORITY_SIGNUP)`."""
 
+from django.db.models import Q
+
 from jifen.ledger.queries import Summary, summary_of
 from jifen.programmes.models import Member
 from jifen.rewards.models import Reward, RewardKind
@@ -21,7 +23,26 @@ def privileges_of(member: Member, summary: Summary | None = None) -> list[Reward
 
 
 def enjoys(member: Member, perk: str) -> bool:
-    return any(r.perk == perk for r in privileges_of(member))
+    """Whether a privilege giving `perk` is `member`'s now. Asked at every activity sign-up:
+    one query for the thresholds of that perk in the member's community, and the member's
+    points only when there is one."""
+    gates = list(
+        Reward.objects.filter(
+            Q(communities__isnull=True) | Q(communities=member.community_id),
+            programme_id=member.programme_id,
+            kind=RewardKind.PRIVILEGE,
+            is_active=True,
+            perk=perk,
+        ).values_list("min_balance", "min_lifetime")
+    )
+    if not gates:
+        return False
+    points = summary_of(member)
+    return any(
+        (balance is None or points.balance >= balance)
+        and (lifetime is None or points.lifetime_earned >= lifetime)
+        for balance, lifetime in gates
+    )
 
 
 def _meets(reward: Reward, member: Member, points: Summary) -> bool:

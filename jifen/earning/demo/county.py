@@ -85,7 +85,10 @@ def county_cards(*, programme: Programme, staff: dict[str, User], seed: int) -> 
     with clock.at(now - timedelta(days=REVIEWS[0] + 7)):
         rules = create_rules(county, RULES, admin)
     place = County(county, staff, rules, villages, rng, now)
-    demo_steps.play([e for ago in REVIEWS for e in _review(place, now - timedelta(days=ago))])
+    events = [e for ago in REVIEWS for e in _review(place, now - timedelta(days=ago))]
+    # The other apps' events (the village stores' redemptions), in the same date order.
+    events += demo_steps.events(programme=county, staff=staff, seed=seed)
+    demo_steps.play(events)
 
 
 def _review(c: County, day: datetime) -> list[Event]:

@@ -27,6 +27,7 @@ from jifen.earning.models import DeviceKey
 from jifen.earning.models import RuleCategory as C
 from jifen.lib import clock, demo_steps
 from jifen.lib.demo_steps import Event
+from jifen.programmes.demo import SLUG
 from jifen.programmes.models import Programme, RoleKind
 
 NEW = {"newcomer_multiplier": 2}  # a new resident's first time counts double
@@ -136,6 +137,8 @@ def xingfuli_rules(*, programme: Programme, staff: dict[str, User], seed: int) -
 @demo_steps.register_events(order=20)
 def xingfuli_history(*, programme: Programme, staff: dict[str, User], seed: int) -> list[Event]:
     """The earning side of 幸福里's six months, for the ledger's history step to play."""
+    if programme.slug != SLUG:  # another programme's history (the county's) is played
+        return []
     town = build_town(programme, staff, seed)
     return [
         *weekly_activities(town),

@@ -106,6 +106,7 @@ def test_each_staff_role_has_an_account_and_the_organizer_only_the_east(built):
         "reviewer": RoleKind.REVIEWER,
         "cashier": RoleKind.CASHIER,
         "auditor": RoleKind.AUDITOR,
+        "shop-cashier": RoleKind.CASHIER,  # the partner shops' (jifen.rewards.demo)
     }
     assert roles["organizer"].community.name == "幸福里东区"
     assert roles["admin"].user.check_password(PASSWORD)

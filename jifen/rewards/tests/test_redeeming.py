@@ -181,6 +181,26 @@ def test_privileges_are_enjoyed_not_spent(programme, community, store):
     assert enjoys(member, Perk.PRIORITY_SIGNUP)
 
 
+def test_a_privilege_of_one_community_is_not_enjoyed_in_another(
+    programme, community, other_community
+):
+    east, west = make_member(community=community), make_member(community=other_community)
+    services.save_reward(
+        programme=programme,
+        actor=None,
+        name="活动室预约",
+        kind=RewardKind.PRIVILEGE,
+        points=0,
+        perk=Perk.ROOMS,
+        min_lifetime=100,
+        communities=[community],
+    )
+    give_points(east, 100)
+    give_points(west, 100)
+    assert enjoys(east, Perk.ROOMS) and not enjoys(west, Perk.ROOMS)
+    assert not enjoys(east, Perk.PRIORITY_SIGNUP)
+
+
 def test_delivery_steps_and_a_refusal_penalty_never_below_zero(community, store):
     member = make_member(community=community)
     give_points(member, 600)
