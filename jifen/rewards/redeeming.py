@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from jifen.accounts.models import User
+from jifen.idempotency.services import IdempotencyConflict
 from jifen.ledger import services as ledger
 from jifen.ledger.errors import InsufficientPoints
 from jifen.ledger.models import Counter
@@ -237,6 +238,10 @@ def redeem(
     writes nothing."""
     if type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
         raise errors.QuantityInvalid(max=MAX_QUANTITY)
+    if idempotency_key:  # a retry gets its redemption back, whatever stock or points are left
+        replayed = _replayed(member, reward, store, quantity, idempotency_key)
+        if replayed is not None:
+            return replayed
     now = clock.now()
     check_redeemable(member, reward, now)
     stock = stock_for(reward, store)
@@ -299,6 +304,22 @@ def _unsaved(
         created_at=now,
         updated_at=now,
     )
+
+
+def _replayed(
+    member: Member, reward: Reward, store: Store | None, quantity: int, key: str
+) -> Redemption | None:
+    """The redemption an earlier request with this key made, if any. Raises
+    IdempotencyConflict when that request was another."""
+    found = Redemption.objects.filter(
+        programme_id=member.programme_id, public_id=_public_id_for(member, key)
+    ).first()
+    if found is None:
+        return None
+    same = (found.member_id, found.reward_id, found.quantity) == (member.pk, reward.pk, quantity)
+    if not same or (store is not None and found.store_id != store.pk):
+        raise IdempotencyConflict()
+    return found
 
 
 def _public_id_for(member: Member, key: str | None) -> str:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from jifen.idempotency.services import IdempotencyConflict
 from jifen.ledger.errors import InsufficientPoints
 from jifen.ledger.models import Hold, HoldStatus, Transaction, TransactionKind
 from jifen.ledger.queries import summary_of
@@ -238,6 +239,17 @@ def test_idempotent_redeem_returns_the_first(community, store, rice):
     first = services.redeem(member=member, reward=rice, idempotency_key="k1")
     again = services.redeem(member=member, reward=rice, idempotency_key="k1")
     assert first.pk == again.pk and summary_of(member).balance == 200
+    with pytest.raises(IdempotencyConflict):
+        services.redeem(member=member, reward=rice, quantity=2, idempotency_key="k1")
+
+
+def test_a_retry_gets_its_redemption_back_after_the_last_points_went(community, store, rice):
+    member = make_member(community=community)
+    give_points(member, 100)
+    first = services.redeem(member=member, reward=rice, idempotency_key="form-1")
+    assert summary_of(member).balance == 0
+    again = services.redeem(member=member, reward=rice, idempotency_key="form-1")
+    assert again.pk == first.pk and Redemption.objects.count() == 1
 
 
 def test_member_limit_per_year(community, store):
