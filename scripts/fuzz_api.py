@@ -9,6 +9,7 @@ found again by running the same command.
 
     .venv/bin/python scripts/fuzz_api.py [--seed 2026] [--max-examples 40] [--max-time 90]
         [--database-url postgres://postgres@127.0.0.1:5432/jifen_fuzz]   (an empty database)
+        [--tag rewards]   (only the operations of one tag: earning, rewards …)
 """
 
 import argparse
@@ -61,6 +62,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--max-examples", type=int, default=40, help="cases per operation")
     parser.add_argument("--max-time", type=int, default=90, help="seconds per caller")
     parser.add_argument("--database-url", default="", help="an empty database (else SQLite)")
+    parser.add_argument("--tag", default="", help="fuzz only the operations with this tag")
     return parser.parse_args()
 
 
@@ -88,6 +90,13 @@ for model in (earning.Activity, earning.Claim, earning.Earning, earning.Appeal):
     rows = model.objects.filter(programme=resident.programme).order_by("-pk")
     print(",".join(rows.values_list("public_id", flat=True)[:20]) or "-")
 print(",".join(earning.Rule.objects.order_by("pk").values_list("code", flat=True)[:20]) or "-")
+from jifen.rewards import models as rewards
+from jifen.rewards.settlement import recent_periods
+for model, name in ((rewards.Reward, "public_id"), (rewards.Store, "code"),
+                    (rewards.Redemption, "public_id"), (rewards.Redemption, "code")):
+    rows = model.objects.filter(programme=resident.programme).order_by("-pk")
+    print(",".join(rows.values_list(name, flat=True)[:20]) or "-")
+print(",".join(start.isoformat() for start, _ in recent_periods(resident.programme)))
 """
 # What the fuzzer is told of the demo, so that it reaches past "not found": the programme's
 # slug always, and mostly real members, in paths and in bodies.
@@ -110,6 +119,21 @@ values = [{appeals}]
 [dictionaries.rules]
 values = [{rules}]
 
+[dictionaries.rewards]
+values = [{rewards}]
+
+[dictionaries.stores]
+values = [{stores}]
+
+[dictionaries.redemptions]
+values = [{redemptions}]
+
+[dictionaries.codes]
+values = [{codes}]
+
+[dictionaries.periods]
+values = [{periods}]
+
 [parameters]
 "path.slug" = "xingfuli"
 "path.public_id" = {{ dictionary = "members", probability = 0.8 }}
@@ -121,19 +145,28 @@ values = [{rules}]
 "path.rule_code" = {{ dictionary = "rules", probability = 0.8 }}
 "body.member" = {{ dictionary = "members", probability = 0.8 }}
 "body.rule" = {{ dictionary = "rules", probability = 0.8 }}
+"path.reward" = {{ dictionary = "rewards", probability = 0.8 }}
+"path.store" = {{ dictionary = "stores", probability = 0.8 }}
+"path.redemption_id" = {{ dictionary = "redemptions", probability = 0.8 }}
+"path.code" = {{ dictionary = "codes", probability = 0.8 }}
+"path.starts_on" = {{ dictionary = "periods", probability = 0.8 }}
+"body.reward" = {{ dictionary = "rewards", probability = 0.8 }}
+"body.store" = {{ dictionary = "stores", probability = 0.8 }}
 """
 
 
 def _tokens(env: dict[str, str]) -> tuple[dict[str, str], str]:
     """Personal tokens of the demo's administrator and resident, a device key for the rules
     that allow devices, and a schemathesis configuration naming the demo's programme, its
-    members and some of its activities, claims, earnings, appeals and rules."""
-    lines = _manage(env, "shell", "-v", "0", "-c", TOKENS).split()[-9:]
-    staff, resident, device, members, *earning = lines
-    names = ("members", "activities", "claims", "earnings", "appeals", "rules")
+    members, some of its activities, claims, earnings, appeals and rules, and its rewards,
+    stores, redemptions (by id and by code) and settlement periods."""
+    lines = _manage(env, "shell", "-v", "0", "-c", TOKENS).split()[-14:]
+    staff, resident, device, members, *named = lines
+    names = ["members", "activities", "claims", "earnings", "appeals", "rules"]
+    names += ["rewards", "stores", "redemptions", "codes", "periods"]
     quoted = {
         name: ", ".join(f'"{v}"' for v in values.split(",") if v != "-") or '"none"'
-        for name, values in zip(names, [members, *earning], strict=True)
+        for name, values in zip(names, [members, *named], strict=True)
     }
     config = Path(env["JIFEN_DATA_DIR"]) / "schemathesis.toml"
     config.write_text(CONFIG.format(**quoted))
@@ -170,6 +203,8 @@ def _fuzz(port: int, token: str, config: str, options: argparse.Namespace) -> bo
     """One schemathesis run; True when it found something."""
     # A device key opens only the device's own operation: fuzz that one with it.
     only = ["--include-path=/api/v1/devices/events"] if token.startswith("jfd_") else []
+    if options.tag and not only:
+        only = [f"--include-tag={options.tag}"]
     command = [
         str(BIN / "schemathesis"),
         f"--config-file={config}",

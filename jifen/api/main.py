@@ -1,6 +1,16 @@
 """The JSON API at /api/v1/: one NinjaAPI, one router per domain, one error format."""
 
-from jifen.api import devices, earning, ledger, me, members, policy, programmes, transparency
+from jifen.api import (
+    devices,
+    earning,
+    ledger,
+    me,
+    members,
+    policy,
+    programmes,
+    rewards,
+    transparency,
+)
 from jifen.api.auth import SessionAuth, TokenAuth
 from jifen.api.errors import JifenAPI, install_error_handlers
 
@@ -27,3 +37,4 @@ api.add_router("", ledger.router)
 api.add_router("", transparency.router)
 api.add_router("", earning.router)
 api.add_router("", devices.router)
+api.add_router("", rewards.router)

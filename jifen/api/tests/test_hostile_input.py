@@ -34,6 +34,7 @@ from jifen.testing_hostile import (
     make_world,
     table_contents,
 )
+from jifen.testing_rewards import RewardsWorld, make_rewards_world
 
 SCHEMA = api.get_openapi_schema()
 OPERATIONS = [
@@ -56,9 +57,10 @@ def test_every_route_of_the_api_is_in_its_schema():
 
 @dataclass(frozen=True)
 class ApiWorld(World):
-    """The world, with the earning objects the earning routes name."""
+    """The world, with the earning and rewards objects their routes name."""
 
     earning: EarningWorld | None = None
+    reward_world: RewardsWorld | None = None
 
 
 @pytest.fixture
@@ -67,7 +69,9 @@ def world(db) -> ApiWorld:
     earning = make_earning_world(
         community=base.community, member=base.member, other=base.other_member, reviewer=base.admin
     )
-    return ApiWorld(**{f.name: getattr(base, f.name) for f in fields(World)}, earning=earning)
+    rewards = make_rewards_world(member=base.member)
+    plain = {f.name: getattr(base, f.name) for f in fields(World)}
+    return ApiWorld(**plain, earning=earning, reward_world=rewards)
 
 
 def client_for(world: ApiWorld, path: str) -> Client:
@@ -120,8 +124,28 @@ EARNING_PARAMS: dict[str, Callable[[EarningWorld], Any]] = {
 }
 
 
+# The rewards routes' objects (jifen.testing_rewards.RewardsWorld), as the earning ones.
+REWARDS_IN_STATE: dict[str, dict[str, Callable[[RewardsWorld], Any]]] = {
+    f"{E}/me/rewards/{{reward}}/waitlist": {"reward": lambda r: r.sold_out.public_id},
+    f"{E}/redemptions/{{redemption_id}}/step": {"redemption_id": lambda r: r.delivery.public_id},
+    f"{E}/redemptions/{{redemption_id}}/refuse": {"redemption_id": lambda r: r.delivery.public_id},
+}
+REWARDS_PARAMS: dict[str, Callable[[RewardsWorld], Any]] = {
+    "reward": lambda r: r.rice.public_id,
+    "store": lambda r: r.store.code,
+    "redemption_id": lambda r: r.code.public_id,
+    "entry_id": lambda r: str(r.wait.pk),
+    "code": lambda r: r.code.code,
+    "starts_on": lambda r: r.period.isoformat(),  # over, and not settled
+}
+
+
 def object_of(world: World, path: str, name: str) -> str | None:
-    """The earning object an earning route's parameter names, None for other parameters."""
+    """The earning or rewards object a route's parameter names, None for other parameters."""
+    rewards = getattr(world, "reward_world", None)
+    in_rewards = REWARDS_IN_STATE.get(path, {}).get(name) or REWARDS_PARAMS.get(name)
+    if in_rewards is not None and rewards is not None:
+        return str(in_rewards(rewards))
     pick = IN_STATE.get(path, {}).get(name) or EARNING_PARAMS.get(name)
     earning = getattr(world, "earning", None)
     if pick is None or earning is None:
@@ -174,6 +198,7 @@ def valid(world: World, schema: dict[str, Any], name: str = "") -> Any:
         "phone": "13900009999",
         "quota_tiers": [{"population": 1000, "quota": 100}, {"population": None, "quota": 200}],
         **earning_named(world),
+        **rewards_named(world),
     }
     if name in named:
         return named[name]
@@ -287,7 +312,21 @@ def earning_named(world: World) -> dict[str, Any]:
     }
 
 
-# Fields that one earning operation needs otherwise than its name says.
+def rewards_named(world: World) -> dict[str, Any]:
+    """Valid values of the rewards routes' fields, by name."""
+    rewards = getattr(world, "reward_world", None)
+    if rewards is None:
+        return {}
+    return {
+        "store": rewards.store.code,
+        "reward": rewards.rice.public_id,
+        "cashiers": [rewards.cashier.username],
+        "perk": None,  # a perk is a privilege's only
+        "image": png_base64(),
+    }
+
+
+# Fields that one operation needs otherwise than its name says.
 FOR_OPERATION: dict[str, Callable[[ApiWorld, dict[str, Any]], dict[str, Any]]] = {
     f"POST {E}/rules": lambda w, body: {**body, "kind": "fixed"},
     f"POST {E}/activities/{{activity_id}}/checkins/phone": lambda w, body: {
@@ -299,6 +338,14 @@ FOR_OPERATION: dict[str, Callable[[ApiWorld, dict[str, Any]], dict[str, Any]]] =
         "member": w.earning.attendee.public_id,  # type: ignore[union-attr]
     },
     f"POST {DEVICE_EVENTS}": lambda w, body: {k: v for k, v in body.items() if k != "card"},
+    f"POST {E}/rewards": lambda w, body: {**body, "kind": "goods"},
+    f"PATCH {E}/rewards/{{reward}}": lambda w, body: {**body, "kind": "goods"},
+    f"POST {E}/stores": lambda w, body: {**body, "kind": "supermarket"},
+    f"PATCH {E}/stores/{{store}}": lambda w, body: {**body, "kind": "supermarket"},
+    f"POST {E}/counter/{{store}}/verify": lambda w, body: {
+        **body,
+        "code": w.reward_world.code.code,  # type: ignore[union-attr]
+    },
 }
 
 

@@ -20,6 +20,7 @@ from jifen.programmes.cardtokens import card_token
 from jifen.programmes.models import Member, RoleKind
 from jifen.testing import make_member, make_staff
 from jifen.testing_earning import EARNING_MODELS, make_earning_world
+from jifen.testing_rewards import REWARD_MODELS, make_rewards_world
 
 P = "/programmes/{slug}"
 A = P + "/activities/{activity}"
@@ -211,6 +212,127 @@ EARNING_WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
         ("", {**R, "member": "{other}"}),
     ),
 }
+# The rewards writes (jifen.api.rewards and its parts), in the same shape.
+RS = P + "/rewards/{r_rice}/stock/{r_store}"
+SETTINGS = {
+    "code_days": 3,
+    "delivery_working_days": 7,
+    "refusal_penalty": 2000,
+    "settlement_months": 3,
+    "zones": [2, 5],
+    "donated_needs_goods": True,
+}
+REWARD_WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
+    "POST /rewards": (
+        "admin",
+        P + "/rewards",
+        {"name": "A", "kind": "goods", "points": 5},
+        ("", {"name": "A", "kind": "goods", "points": 6}),
+    ),
+    "PATCH /rewards/{reward}": (
+        "admin",
+        P + "/rewards/{r_rice}",
+        {"points": 11},
+        ("", {"points": 12}),
+    ),
+    "POST /rewards/{reward}/stock/{store}/restock": (
+        "admin",
+        RS + "/restock",
+        {"add": 1},
+        ("", {"add": 2}),
+    ),
+    "POST /rewards/{reward}/stock/{store}/unlimited": (
+        "admin",
+        RS + "/unlimited",
+        None,
+        (RS + "/remove", None),
+    ),
+    "POST /rewards/{reward}/stock/{store}/remove": (
+        "admin",
+        RS + "/remove",
+        None,
+        (RS + "/unlimited", None),
+    ),
+    "PUT /reward-settings": (
+        "admin",
+        P + "/reward-settings",
+        SETTINGS,
+        ("", {**SETTINGS, "code_days": 4}),
+    ),
+    "POST /stores": (
+        "admin",
+        P + "/stores",
+        {"code": "new", "name": "A"},
+        ("", {"code": "new", "name": "B"}),
+    ),
+    "PATCH /stores/{store}": ("admin", P + "/stores/{r_store}", {"name": "A"}, ("", {"name": "B"})),
+    "PUT /stores/{store}/cashiers": (
+        "admin",
+        P + "/stores/{r_store}/cashiers",
+        {"cashiers": []},
+        ("", {"cashiers": ["cashier"]}),
+    ),
+    "POST /me/rewards/{reward}/redeem": (
+        "resident",
+        P + "/me/rewards/{r_rice}/redeem",
+        {},
+        ("", {"quantity": 2}),
+    ),
+    "POST /me/redemptions/{redemption_id}/cancel": (
+        "resident",
+        P + "/me/redemptions/{r_code}/cancel",
+        None,
+        (P + "/me/redemptions/{r_spare}/cancel", None),
+    ),
+    "POST /me/rewards/{reward}/waitlist": (
+        "resident",
+        P + "/me/rewards/{r_sold_out}/waitlist",
+        {},
+        ("", {"store": "{r_store}"}),
+    ),
+    "POST /me/waitlist/{entry_id}/leave": (
+        "resident",
+        P + "/me/waitlist/{r_wait}/leave",
+        None,
+        (P + "/me/redemptions/{r_code}/cancel", None),
+    ),
+    "POST /redemptions": (
+        "admin",
+        P + "/redemptions",
+        {"member": "{member}", "reward": "{r_rice}"},
+        ("", {"member": "{member}", "reward": "{r_rice}", "quantity": 2}),
+    ),
+    "POST /redemptions/{redemption_id}/step": (
+        "admin",
+        P + "/redemptions/{r_delivery}/step",
+        {"step": "notified"},
+        ("", {"step": "shipped"}),
+    ),
+    "POST /redemptions/{redemption_id}/refuse": (
+        "admin",
+        P + "/redemptions/{r_delivery}/refuse",
+        {"reason": "other"},
+        ("", {"reason": "damaged"}),
+    ),
+    "POST /redemptions/{redemption_id}/cancel": (
+        "admin",
+        P + "/redemptions/{r_code}/cancel",
+        None,
+        (P + "/redemptions/{r_spare}/cancel", None),
+    ),
+    "POST /counter/{store}/verify": (
+        "admin",
+        P + "/counter/{r_store}/verify",
+        {"code": "{r_code_text}"},
+        ("", {"code": "{r_spare_text}"}),
+    ),
+    "POST /settlements/{store}/{starts_on}/settle": (
+        "admin",
+        P + "/settlements/{r_store}/{r_period}/settle",
+        None,
+        (P + "/redemptions/{r_code}/cancel", None),
+    ),
+}
 # Operation → (who calls, path, body, another path or body that the same key must refuse).
 WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
     "POST /members": ("admin", P + "/members", "{new_member}", ("", "{other_member}")),
@@ -270,6 +392,7 @@ WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
         ("", {"reason": "y"}),
     ),
     **EARNING_WRITES,
+    **REWARD_WRITES,
 }
 
 
@@ -297,6 +420,7 @@ def world(programme, member, resident, member_body, reviewer):
     award_points(member=member, amount=100, reason="seed")
     return {
         **_earning_world(member, reviewer),
+        **_rewards_world(member),
         "slug": programme.slug,
         "member": member.public_id,
         "new_member": member_body,
@@ -346,6 +470,23 @@ def _earning_world(member, reviewer) -> dict[str, Any]:
     }
 
 
+def _rewards_world(member) -> dict[str, Any]:
+    """The rewards objects the rewards writes name (jifen.testing_rewards), as r_<name>."""
+    r = make_rewards_world(member=member)
+    return {
+        "r_rice": r.rice.public_id,
+        "r_sold_out": r.sold_out.public_id,
+        "r_store": r.store.code,
+        "r_code": r.code.public_id,
+        "r_spare": r.spare_code.public_id,
+        "r_delivery": r.delivery.public_id,
+        "r_wait": r.wait.pk,
+        "r_period": r.period.isoformat(),
+        "r_code_text": r.code.code,
+        "r_spare_text": r.spare_code.code,
+    }
+
+
 def state() -> list[Any]:
     return [
         Transaction.objects.count(),
@@ -355,6 +496,7 @@ def state() -> list[Any]:
         list(Hold.objects.order_by("pk").values_list("status", flat=True)),
         AuditEntry.objects.count(),
         *[list(model.objects.order_by("pk").values()) for model in EARNING_MODELS],
+        *[list(model.objects.order_by("pk").values()) for model in REWARD_MODELS],
     ]
 
 

@@ -53,7 +53,7 @@ from jifen.ledger.models import (
     Transaction,
 )
 from jifen.ledger.services import award_points, hold_points, request_approval
-from jifen.lib.images import clean_photo
+from jifen.lib.images import clean_photo, store_photo
 from jifen.programmes.models import (
     Community,
     Household,
@@ -342,6 +342,49 @@ ROUTES: dict[str, Access] = {
     "GET /api/v1/programmes/{slug}/me/appeals": Access(RESIDENT),
     # A device's own key only: no user, staff or resident, may post its events.
     "POST /api/v1/devices/events": Access(NOBODY),
+    # The rewards API (jifen/api/rewards.py and its parts): the catalogue is the programme's,
+    # named by a literal; A's store, Alice's code and her wait are A's objects.
+    "GET /api/v1/programmes/{slug}/rewards": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/rewards": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/rewards/{reward}": Access(STAFF),
+    "PATCH /api/v1/programmes/{slug}/rewards/{reward}": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/rewards/{reward}/image": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/rewards/{reward}/stock/{store}/restock": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/rewards/{reward}/stock/{store}/unlimited": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/rewards/{reward}/stock/{store}/remove": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/reward-settings": Access(STAFF),
+    "PUT /api/v1/programmes/{slug}/reward-settings": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/stores": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/stores": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/stores/{store}": Access(STAFF),
+    "PATCH /api/v1/programmes/{slug}/stores/{store}": Access(STAFF),
+    "PUT /api/v1/programmes/{slug}/stores/{store}/cashiers": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/redemptions": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/redemptions": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/redemptions/{redemption_id}": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/redemptions/{redemption_id}/step": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/redemptions/{redemption_id}/refuse": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/redemptions/{redemption_id}/cancel": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/counter": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/counter/{store}/codes/{code}": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/counter/{store}/verify": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/counter/{store}/today": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/settlements": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/settlements/{store}/{starts_on}": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/settlements/{store}/{starts_on}/settle": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/settlements/{store}/{starts_on}/pdf": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/settlements/{store}/{starts_on}/xlsx": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/me/rewards": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/me/rewards/{reward}": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/me/rewards/{reward}/image": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/me/privileges": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/rewards/{reward}/redeem": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/rewards/{reward}/waitlist": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/me/redemptions": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/me/redemptions/{redemption_id}": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/redemptions/{redemption_id}/cancel": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/me/waitlist": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/waitlist/{entry_id}/leave": Access(RESIDENT),
 }
 # Every other page of the Django admin (for the platform's operators) answers nobody here.
 OPERATOR_NAMESPACE = "admin:"
@@ -370,6 +413,7 @@ PARAMS = {
     # The rewards: A's store (its counter), Alice's wait for a reward out of stock.
     "store": "store",
     "entry_id": "wait",
+    "redemption_id": "redemption",
 }
 # Path parameters that name no object of A's.
 LITERALS = {
@@ -458,11 +502,45 @@ BODY: dict[str, Any] = {
     "points": 30,
     "uphold": False,
     "answer": "x",
+    # The rewards API (catalogue, stock, settings, stores, redemptions, the counter).
+    "area": "goods",
+    "handover": "pickup",
+    "monthly_limit": None,
+    "member_limit": None,
+    "member_limit_period": "month",
+    "available_from": None,
+    "available_until": None,
+    "months": [],
+    "communities": ["{community}"],
+    "min_lifetime": None,
+    "min_balance": None,
+    "perk": None,
+    "waitlist": False,
+    "image": None,
+    "add": 1,
+    "code_days": 7,
+    "delivery_working_days": 7,
+    "refusal_penalty": 2000,
+    "settlement_months": 3,
+    "zones": [2, 5],
+    "donated_needs_goods": True,
+    "address": "x",
+    "opening_hours": "x",
+    "cashiers": [],
+    "store": "{store}",
+    "quantity": 1,
+    "reward": "rewardpage01",
+    "step": "notified",
 }
 # A field whose name means another thing in one operation: route → field → value (a
 # valid body, so that the refusal comes from the access check, not from the schema).
 BODY_FOR: dict[str, dict[str, Any]] = {
     "POST /api/v1/programmes/{slug}/rules": {"kind": "fixed"},
+    "POST /api/v1/programmes/{slug}/rewards": {"kind": "goods"},
+    "PATCH /api/v1/programmes/{slug}/rewards/{reward}": {"kind": "goods"},
+    "POST /api/v1/programmes/{slug}/stores": {"kind": "supermarket"},
+    "PATCH /api/v1/programmes/{slug}/stores/{store}": {"kind": "supermarket"},
+    "POST /api/v1/programmes/{slug}/redemptions/{redemption_id}/refuse": {"reason": "personal"},
 }
 # What a web form is sent: every field name the console's forms use, pointing at A.
 FORM = {
@@ -614,6 +692,7 @@ def world(db) -> World:
     device = create_device_key(programme=p1, name="bin", rules=[], actor=None).device
     ids["device"] = device.public_id
     ids |= _rewards_of(alice, a)
+    _picture(LITERALS["reward"])
     callers, insiders = _callers(p1, b)
     return World(p1, a, ids, callers, insiders)
 
@@ -658,6 +737,14 @@ def _rewards_of(alice: Member, a: Community) -> dict[str, Any]:
     gym = make_reward(store=store, name="Gym card", points=10, units=0, waitlist=True)
     wait = rewards_services.join_waitlist(member=alice, reward=gym)
     return {"store": store.code, "redemption": redemption.public_id, "wait": wait.pk}
+
+
+def _picture(reward: str) -> None:
+    """The programme's reward gets a picture, so that the API's image route finds one."""
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(photo, "PNG")
+    stored = store_photo(clean_photo(photo.getvalue()), folder="rewards/test")
+    Reward.objects.filter(public_id=reward).update(image=stored)
 
 
 def _open_activity_of(alice: Member) -> str:
