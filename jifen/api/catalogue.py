@@ -6,7 +6,6 @@ Every member of staff reads the catalogue (it is the programme's); changing it i
 programme-wide administrators ("manage_catalogue"). A reward's image travels in the JSON body
 base64-encoded, as a claim's photos do, and is checked and re-encoded (jifen.lib.images)."""
 
-import mimetypes
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -19,7 +18,7 @@ from jifen.api.claims import MAX_PHOTO_CHARACTERS, PHOTO_RESPONSE, decoded_photo
 from jifen.api.earnings import Key, once
 from jifen.api.inputs import IdIn, InputSchema, Int
 from jifen.api.stores import StoreRef, store_ref
-from jifen.lib.images import InvalidPhotoPath, photo_path
+from jifen.lib.images import photo_response
 from jifen.programmes import errors as programme_errors
 from jifen.programmes.access import StaffScope, access_programme
 from jifen.programmes.models import Community
@@ -255,16 +254,7 @@ def _save(
 def image_of(reward: Reward) -> FileResponse:
     if not reward.image:
         raise Http404
-    try:
-        file = photo_path(reward.image)
-    except InvalidPhotoPath:
-        raise Http404 from None
-    if not file.is_file():
-        raise Http404
-    kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    response = FileResponse(file.open("rb"), content_type=kind)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photo_response(reward.image)
 
 
 IMAGE: dict[str, Any] = {

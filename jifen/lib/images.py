@@ -7,6 +7,7 @@ and counts the pixels from the header before anything is decoded (decompression 
 
 import hashlib
 import io
+import mimetypes
 import os
 import secrets
 import tempfile
@@ -16,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Protocol, cast
 
 from django.conf import settings
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageCms, ImageOps
 
@@ -127,6 +129,23 @@ def photo_path(relative: str) -> Path:
     if not path.is_relative_to(root) or path == root:  # a symbolic link pointing away
         raise InvalidPhotoPath()
     return path
+
+
+def photo_response(relative: str, content_type: str | None = None) -> FileResponse:
+    """A stored photo as it was kept (re-encoded, without metadata), for the viewer the
+    caller checked: never cached by a shared cache, never run as anything but an image.
+    Http404 when the path is not a stored photo's or its file is gone."""
+    try:
+        file = photo_path(relative)
+    except InvalidPhotoPath:
+        raise Http404 from None
+    if not file.is_file():
+        raise Http404
+    kind = content_type or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    response = FileResponse(file.open("rb"), content_type=kind)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def _read_at_most(data: bytes | Readable, limit: int) -> bytes:

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -22,7 +22,8 @@ from jifen.earning import errors, listings, rules, services
 from jifen.earning.claims import MAX_PHOTOS
 from jifen.earning.models import Claim, ClaimPhoto, Rule
 from jifen.lib.errors import DomainError
-from jifen.lib.images import CleanPhoto, InvalidPhotoPath, PhotoTooLarge, clean_photo, photo_path
+from jifen.lib.images import CleanPhoto, PhotoTooLarge, clean_photo
+from jifen.lib.images import photo_response as stored_photo
 from jifen.programmes.access import found
 from jifen.programmes.models import Member
 from jifen.web.common import once_per_form, show_refusal
@@ -215,18 +216,8 @@ def my_photo(request: HttpRequest, slug: str, public_id: str) -> FileResponse:
 
 
 def photo_response(photo: ClaimPhoto) -> FileResponse:
-    """The stored photo as it was kept (re-encoded, without metadata), for this viewer only:
-    never cached by a shared cache, never run as anything but an image."""
-    try:
-        file = photo_path(photo.path)
-    except InvalidPhotoPath:
-        raise Http404 from None
-    if not file.is_file():
-        raise Http404
-    response = FileResponse(file.open("rb"), content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    """A claim's photo, for this viewer only (see jifen.lib.images.photo_response)."""
+    return stored_photo(photo.path, photo.content_type)
 
 
 urlpatterns = [

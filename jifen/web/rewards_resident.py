@@ -5,7 +5,6 @@ QR code (full screen, or printed for a resident without a phone), deliveries, hi
 waits. Staff acting on behalf of a resident (代办) redeem here as that resident: the
 redemption records who did it."""
 
-import mimetypes
 from typing import Any
 
 import segno
@@ -24,7 +23,7 @@ from django_htmx.middleware import HtmxDetails
 
 from jifen.ledger.queries import summary_of
 from jifen.lib.errors import DomainError
-from jifen.lib.images import InvalidPhotoPath, photo_path
+from jifen.lib.images import photo_response
 from jifen.lib.storable import BIGINT_MAX, parse_int
 from jifen.programmes.models import Member
 from jifen.rewards import codes, queries, services
@@ -226,17 +225,7 @@ def reward_image(request: HttpRequest, slug: str, reward: str) -> FileResponse:
     found = _reward(current_member(request, slug), reward)
     if not found.image:
         raise Http404
-    try:
-        file = photo_path(found.image)
-    except InvalidPhotoPath:
-        raise Http404 from None
-    if not file.is_file():
-        raise Http404
-    kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    response = FileResponse(file.open("rb"), content_type=kind)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return photo_response(found.image)
 
 
 # The resident's codes, deliveries, history and waits
