@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from jifen.api.auth import ApiRequest
@@ -18,10 +18,9 @@ from jifen.api.inputs import InputSchema
 from jifen.api.stores import StoreRef, store_ref
 from jifen.lib import clock
 from jifen.lib.periods import local
-from jifen.programmes.access import StaffScope, access_programme
-from jifen.programmes.models import Programme
+from jifen.programmes.access import access_programme
 from jifen.rewards import exports, services
-from jifen.rewards.access import access_settlement_store, settlement_stores
+from jifen.rewards.access import access_statement, settlement_stores
 from jifen.rewards.settlement import Statement, period_of, recent_periods, statement
 
 router = Router(tags=["rewards"])
@@ -79,7 +78,7 @@ def statement_json(found: Statement) -> dict[str, Any]:
         {
             **fields,
             "store": store_ref(found.store),
-            "over": _is_over(found),
+            "over": found.is_over,
             "settled": done is not None,
             "settled_at": done.settled_at if done else None,
             "settled_by": done.settled_by.get_username() if done and done.settled_by else None,
@@ -102,26 +101,6 @@ _TOTALS = (
 )
 
 
-def _is_over(found: Statement) -> bool:
-    return local(clock.now(), found.store.programme.timezone).date() > found.ends_on
-
-
-def _statement(scope: StaffScope, store: str, starts_on: str) -> Statement:
-    """The statement of a store in scope for the period starting on `starts_on`, else 404."""
-    found = access_settlement_store(scope, store[:40])
-    return statement(found, _period_start(scope.programme, starts_on))
-
-
-def _period_start(programme: Programme, text: str) -> date:
-    try:
-        day = date.fromisoformat(text[:10])
-    except ValueError:
-        raise Http404 from None
-    if len(text) != 10 or period_of(programme, day)[0] != day:
-        raise Http404
-    return day
-
-
 @router.get("/programmes/{slug}/settlements", response=StatementsOut)
 def list_settlements(request: ApiRequest, slug: str, filters: Query[PeriodQuery]) -> Any:
     """Every store's statement for one period (the one containing `period`; else now's)."""
@@ -141,7 +120,7 @@ P = "/programmes/{slug}/settlements/{store}/{starts_on}"
 def get_settlement(request: ApiRequest, slug: str, store: str, starts_on: str) -> dict[str, Any]:
     """A store's statement: frozen if settled, else as the ledger stands now."""
     scope = access_programme(request.auth, slug, CAN)
-    return statement_json(_statement(scope, store, starts_on))
+    return statement_json(access_statement(scope, store, starts_on))
 
 
 @router.post(P + "/settle", response={201: StatementOut})
@@ -156,7 +135,7 @@ def settle(
     """Settle the period once it is over: its totals are frozen and always equal the
     ledger's (jifen verify checks)."""
     scope = access_programme(request.auth, slug, "settle")
-    found = _statement(scope, store, starts_on)
+    found = access_statement(scope, store, starts_on)
 
     def perform() -> tuple[int, Any]:
         services.settle(store=found.store, starts_on=found.starts_on, actor=request.auth)
@@ -182,7 +161,7 @@ def _file(kind: str) -> dict[str, Any]:
 def settlement_pdf(request: ApiRequest, slug: str, store: str, starts_on: str) -> HttpResponse:
     """The statement as a PDF (A4, Chinese text in the cards' CJK font)."""
     scope = access_programme(request.auth, slug, CAN)
-    found = _statement(scope, store, starts_on)
+    found = access_statement(scope, store, starts_on)
     return _download(exports.statement_pdf(found), "application/pdf", found, "pdf")
 
 
@@ -190,5 +169,5 @@ def settlement_pdf(request: ApiRequest, slug: str, store: str, starts_on: str) -
 def settlement_xlsx(request: ApiRequest, slug: str, store: str, starts_on: str) -> HttpResponse:
     """The statement as an XLSX workbook, the same lines and totals as the PDF."""
     scope = access_programme(request.auth, slug, CAN)
-    found = _statement(scope, store, starts_on)
+    found = access_statement(scope, store, starts_on)
     return _download(exports.statement_xlsx(found), XLSX, found, "xlsx")

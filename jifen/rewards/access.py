@@ -7,10 +7,12 @@ to: their counter, redemptions and settlements are those stores' only. Redemptio
 otherwise seen as their member is. A resident sees their own redemptions."""
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from jifen.programmes.access import StaffScope, found, in_scope
 from jifen.programmes.models import Member, RoleKind
 from jifen.rewards.models import Redemption, Reward, Settlement, Stock, Store, WaitlistEntry
+from jifen.rewards.settlement import Statement, period_start, statement
 
 
 def stores_in_scope(scope: StaffScope) -> QuerySet[Store]:
@@ -80,6 +82,16 @@ def settlement_stores(scope: StaffScope) -> QuerySet[Store]:
 
 def access_settlement_store(scope: StaffScope, code: str) -> Store:
     return found(settlement_stores(scope).select_related("programme"), code=code)
+
+
+def access_statement(scope: StaffScope, store: str, starts_on: str) -> Statement:
+    """The statement of a store whose settlements the user sees, for the period starting on
+    `starts_on` (2026-07-01); Http404 for another day, store or programme."""
+    found = access_settlement_store(scope, store[:40])
+    day = period_start(scope.programme, starts_on)
+    if day is None:
+        raise Http404
+    return statement(found, day)
 
 
 def settlements_in_scope(scope: StaffScope) -> QuerySet[Settlement]:

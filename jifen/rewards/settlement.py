@@ -51,6 +51,11 @@ class Statement:
     settlement: Settlement | None  # None while the period is not settled
 
     @property
+    def is_over(self) -> bool:
+        """Whether the period has ended (in the programme's time zone): it may be settled."""
+        return local(clock.now(), self.store.programme.timezone).date() > self.ends_on
+
+    @property
     def items(self) -> int:
         return sum(x.quantity for x in self.lines)
 
@@ -153,6 +158,17 @@ def ledger_points(store: Store, starts_on: date, ends_on: date) -> tuple[int, in
         account__kind=AccountKind.REDEMPTION,
     ).aggregate(points=Sum("amount"), count=Count("id"))
     return found["points"] or 0, found["count"]
+
+
+def period_start(programme: Programme, text: str) -> date | None:
+    """The day `text` names (2026-07-01) if a settlement period starts on it, else None."""
+    try:
+        day = date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+    if len(text) != 10 or period_of(programme, day)[0] != day:
+        return None
+    return day
 
 
 def statement(store: Store, starts_on: date) -> Statement:

@@ -4,24 +4,19 @@ PDF and an XLSX; and marking a period settled, after a confirmation, which freez
 Administrators and auditors see every store in their scope, a cashier their own stores
 ("view_settlements"); only a programme-wide administrator settles ("settle")."""
 
-from datetime import date
-
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from jifen.lib import clock
 from jifen.lib.errors import DomainError
-from jifen.lib.periods import local
-from jifen.programmes.access import StaffScope, access_programme
-from jifen.programmes.models import Programme
+from jifen.programmes.access import access_programme
 from jifen.rewards import exports, services
-from jifen.rewards.access import access_settlement_store, settlement_stores
-from jifen.rewards.settlement import Statement, period_of, recent_periods, statement
+from jifen.rewards.access import access_statement, settlement_stores
+from jifen.rewards.settlement import Statement, recent_periods, statement
 from jifen.web.common import SignedInRequest, once_per_form, render_console, show_refusal
 
 CAN = "view_settlements"
@@ -45,35 +40,15 @@ def settlement_list(request: SignedInRequest, slug: str) -> HttpResponse:
         return render_console(request, scope, "web/console/settlements.html", context)
 
 
-def _statement(scope: StaffScope, store: str, starts_on: str) -> Statement:
-    """The statement of a store in scope for the period starting on `starts_on`, else 404."""
-    found = access_settlement_store(scope, store[:40])
-    return statement(found, _period_start(scope.programme, starts_on))
-
-
-def _period_start(programme: Programme, text: str) -> date:
-    try:
-        day = date.fromisoformat(text[:10])
-    except ValueError:
-        raise Http404 from None
-    if period_of(programme, day)[0] != day:
-        raise Http404
-    return day
-
-
 @require_GET
 def settlement_page(
     request: SignedInRequest, slug: str, store: str, starts_on: str
 ) -> HttpResponse:
     scope = access_programme(request.user, slug, CAN)
-    found = _statement(scope, store, starts_on)
-    context = {"statement": found, "over": _is_over(found)}
+    found = access_statement(scope, store, starts_on)
+    context = {"statement": found, "over": found.is_over}
     with timezone.override(scope.programme.timezone):
         return render_console(request, scope, "web/console/settlement.html", context)
-
-
-def _is_over(found: Statement) -> bool:
-    return local(clock.now(), found.store.programme.timezone).date() > found.ends_on
 
 
 @require_http_methods(["GET", "POST"])
@@ -83,9 +58,9 @@ def settlement_settle(
 ) -> HttpResponse:
     """GET asks to confirm, with the totals to be frozen; POST settles, once."""
     scope = access_programme(request.user, slug, "settle")
-    found = _statement(scope, store, starts_on)
+    found = access_statement(scope, store, starts_on)
     if request.method == "GET":
-        context = {"statement": found, "over": _is_over(found)}
+        context = {"statement": found, "over": found.is_over}
         return render_console(request, scope, "web/console/settlement_settle.html", context)
     try:
         services.settle(store=found.store, starts_on=found.starts_on, actor=request.user)
@@ -99,7 +74,7 @@ def settlement_settle(
 @require_GET
 def settlement_pdf(request: SignedInRequest, slug: str, store: str, starts_on: str) -> HttpResponse:
     scope = access_programme(request.user, slug, CAN)
-    found = _statement(scope, store, starts_on)
+    found = access_statement(scope, store, starts_on)
     return _download(exports.statement_pdf(found), "application/pdf", _name(found, "pdf"))
 
 
@@ -108,7 +83,7 @@ def settlement_xlsx(
     request: SignedInRequest, slug: str, store: str, starts_on: str
 ) -> HttpResponse:
     scope = access_programme(request.user, slug, CAN)
-    found = _statement(scope, store, starts_on)
+    found = access_statement(scope, store, starts_on)
     return _download(exports.statement_xlsx(found), XLSX, _name(found, "xlsx"))
 
 
