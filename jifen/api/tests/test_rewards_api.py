@@ -505,7 +505,7 @@ def test_the_statement_files_open_with_the_same_totals(staff, world, admin):
     assert pdf["Content-Type"] == "application/pdf" and "大米 5kg" in pdf_text(pdf.content)
     sheet = load_workbook(io.BytesIO(staff.get(url + "/xlsx").content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert ("大米 5kg", "Goods area", 1, 10) in [row[:4] for row in rows]
+    assert ("大米 5kg", "商品专区", 1, 10) in [row[:4] for row in rows]  # the programme's language
 
 
 def test_a_period_is_named_by_its_first_day(staff, world):

@@ -6,7 +6,6 @@ import io
 import re
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -120,8 +119,10 @@ def test_the_item_page_shows_its_stores_and_a_redeem_form(signed_in, programme, 
     assert 'id="redeem-form"' in page
 
 
-def test_a_reward_image_is_served_to_the_programmes_residents(signed_in, programme, rice, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
+def test_a_reward_image_is_served_to_the_programmes_residents(
+    signed_in, programme, rice, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
     photo = io.BytesIO()
     Image.new("RGB", (16, 16), "orange").save(photo, "JPEG")
     services.save_reward(
