@@ -55,7 +55,7 @@ def my_counters(request: ApiRequest, slug: str) -> list[dict[str, str]]:
 def look_up(request: ApiRequest, slug: str, store: str, code: str) -> dict[str, Any]:
     """What the code was redeemed for, if it may be handed over at this store now; it is not
     used. Refusals: `code_mistyped`, `code_unknown`, `code_other_store`, `code_used`,
-    `code_cancelled`, `code_expired`, `code_for_delivery`."""
+    `code_cancelled`, `redemption_code_expired`, `code_for_delivery`."""
     _scope, found = _store(request, slug, store)
     return counter_json(services.find_code(found, code[:CODE_MAX]))
 

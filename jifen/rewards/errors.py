@@ -81,7 +81,7 @@ class QuantityInvalid(InvalidInput):
 
 
 class AddressRequired(InvalidInput):
-    code = "address_required"
+    code = "delivery_address_required"
     message = _("A delivery address is required for “%(reward)s”.")
 
 
@@ -111,7 +111,7 @@ class CodeCancelled(Conflict):
 
 
 class CodeExpired(Conflict):
-    code = "code_expired"
+    code = "redemption_code_expired"
     message = _("This code expired on %(when)s: its points went back to the resident.")
 
 

@@ -137,7 +137,7 @@ def test_a_redemption_retried_with_its_key_is_one_redemption(me, world, member):
         ("summer", {}, 422, "out_of_season"),
         ("rice", {"store": "nowhere"}, 422, "not_at_store"),
         ("rice", {"quantity": 11}, 422, "invalid_input"),
-        ("parcel", {}, 422, "address_required"),
+        ("parcel", {}, 422, "delivery_address_required"),
         ("once", {}, 422, "member_limit_reached"),
     ],
 )
@@ -467,7 +467,7 @@ def test_the_counter_refuses_what_cannot_be_handed_over(api_as, world, programme
     _refused(look("store-east", world.spare_code.code), 409, "code_cancelled")
     _refused(look("store-east", world.delivery.code), 422, "code_for_delivery")
     with time_machine.travel(clock.now() + timedelta(days=9)):
-        _refused(look("store-east", world.code.code), 409, "code_expired")
+        _refused(look("store-east", world.code.code), 409, "redemption_code_expired")
     assert Redemption.objects.get(pk=world.code.pk).status == RedemptionStatus.OPEN
 
 
