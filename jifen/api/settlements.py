@@ -36,7 +36,7 @@ class LineOut(Schema):
     points: int
 
 
-class StatementOut(Schema):
+class SettlementStatementOut(Schema):
     store: StoreRef
     starts_on: date
     ends_on: date
@@ -64,7 +64,7 @@ class StatementsOut(Schema):
     starts_on: date
     ends_on: date
     periods: list[PeriodOut] = Field(description="The current period and those before it.")
-    items: list[StatementOut]
+    items: list[SettlementStatementOut]
 
 
 class PeriodQuery(InputSchema):
@@ -74,7 +74,7 @@ class PeriodQuery(InputSchema):
 def statement_json(found: Statement) -> dict[str, Any]:
     done = found.settlement
     fields = {name: getattr(found, name) for name in _TOTALS}
-    return StatementOut.model_validate(
+    return SettlementStatementOut.model_validate(
         {
             **fields,
             "store": store_ref(found.store),
@@ -116,14 +116,14 @@ def list_settlements(request: ApiRequest, slug: str, filters: Query[PeriodQuery]
 P = "/programmes/{slug}/settlements/{store}/{starts_on}"
 
 
-@router.get(P, response=StatementOut)
+@router.get(P, response=SettlementStatementOut)
 def get_settlement(request: ApiRequest, slug: str, store: str, starts_on: str) -> dict[str, Any]:
     """A store's statement: frozen if settled, else as the ledger stands now."""
     scope = access_programme(request.auth, slug, CAN)
     return statement_json(access_statement(scope, store, starts_on))
 
 
-@router.post(P + "/settle", response={201: StatementOut})
+@router.post(P + "/settle", response={201: SettlementStatementOut})
 def settle(
     request: ApiRequest,
     response: HttpResponse,
