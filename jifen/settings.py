@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "jifen.transparency",
     "jifen.earning",
     "jifen.rewards",
+    "jifen.recognition",
+    "jifen.insights",
+    "jifen.voices",
     "jifen.web",
     "jifen.platform",
 ]

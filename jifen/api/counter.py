@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from jifen.api.auth import ApiRequest
 from jifen.api.earnings import Key, once
+from jifen.api.errors import ErrorOut
 from jifen.api.inputs import InputSchema
 from jifen.api.redemptions import RedemptionOut, redemption_json
 from jifen.api.stores import StoreRef, store_ref
@@ -51,7 +52,11 @@ def my_counters(request: ApiRequest, slug: str) -> list[dict[str, str]]:
     return [store_ref(s) for s in counter_stores(scope).filter(is_active=True)]
 
 
-@router.get("/programmes/{slug}/counter/{store}/codes/{code}", response=RedemptionOut)
+# A look-up writes nothing, yet a used, cancelled or expired code is refused as a conflict.
+@router.get(
+    "/programmes/{slug}/counter/{store}/codes/{code}",
+    response={200: RedemptionOut, 409: ErrorOut},
+)
 def look_up(request: ApiRequest, slug: str, store: str, code: str) -> dict[str, Any]:
     """What the code was redeemed for, if it may be handed over at this store now; it is not
     used. Refusals: `code_mistyped`, `code_unknown`, `code_other_store`, `code_used`,

@@ -1,15 +1,19 @@
 """The JSON API at /api/v1/: one NinjaAPI, one router per domain, one error format."""
 
 from jifen.api import (
+    board,
     devices,
     earning,
+    insights,
     ledger,
     me,
     members,
     policy,
     programmes,
+    recognition,
     rewards,
     transparency,
+    voices,
 )
 from jifen.api.auth import SessionAuth, TokenAuth
 from jifen.api.errors import JifenAPI, install_error_handlers
@@ -38,3 +42,7 @@ api.add_router("", transparency.router)
 api.add_router("", earning.router)
 api.add_router("", devices.router)
 api.add_router("", rewards.router)
+api.add_router("", recognition.router)
+api.add_router("", board.router)
+api.add_router("", insights.router)
+api.add_router("", voices.router)

@@ -68,6 +68,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "manage_catalogue": frozenset({RoleKind.ADMIN}),
     "view_settlements": frozenset({RoleKind.ADMIN, RoleKind.AUDITOR, RoleKind.CASHIER}),
     "settle": frozenset({RoleKind.ADMIN}),
+    "manage_recognition": frozenset({RoleKind.ADMIN}),
+    "view_insights": frozenset({RoleKind.ADMIN, RoleKind.REVIEWER, RoleKind.AUDITOR}),
+    "manage_voices": frozenset({RoleKind.ADMIN, RoleKind.ORGANIZER}),
     "view_ledger": frozenset(
         {RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER, RoleKind.AUDITOR, RoleKind.CASHIER}
     ),
@@ -85,6 +88,7 @@ PROGRAMME_WIDE = frozenset(
         "manage_devices",
         "manage_catalogue",
         "settle",
+        "manage_recognition",
     }
 )
 

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("jifen.web.auth")),
     path("", include("jifen.web.invitations")),
     path("", include("jifen.web.transparency")),
+    path("", include("jifen.web.board")),
+    path("", include("jifen.web.recognition")),
     path("account/tokens/", include("jifen.web.tokens")),
     path("p/<slug:slug>/me/", include("jifen.web.me")),
     path("p/<slug:slug>/me/", include("jifen.web.resident_activities")),
@@ -27,4 +29,6 @@ urlpatterns = [
     path("p/<slug:slug>/console/", include("jifen.web.catalogue")),
     path("p/<slug:slug>/console/", include("jifen.web.orders")),
     path("p/<slug:slug>/console/", include("jifen.web.settlements")),
+    path("p/<slug:slug>/console/", include("jifen.web.insights")),
+    path("", include("jifen.web.voices")),
 ]

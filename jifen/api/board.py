@@ -1,0 +1,5 @@
+"""The board API (being built)."""
+
+from ninja import Router
+
+router = Router(tags=["board"])

@@ -1,0 +1,5 @@
+"""The recognition API (being built)."""
+
+from ninja import Router
+
+router = Router(tags=["recognition"])

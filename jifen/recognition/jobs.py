@@ -1,0 +1,1 @@
+"""Periodic recognition work, run by `jifen worker`."""

@@ -1,0 +1,1 @@
+"""Voices: surveys, the feedback box and the monthly newsletter."""

@@ -1,0 +1,5 @@
+"""Pages of insights (being built)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

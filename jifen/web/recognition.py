@@ -1,0 +1,5 @@
+"""Pages of recognition (being built)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
