@@ -1,6 +1,8 @@
 """Periodic recognition work, run by `jifen worker`."""
 
 from jifen.lib.jobs import register
+from jifen.programmes.models import Programme
+from jifen.recognition.standings import refresh
 from jifen.recognition.titles import give_last_years_titles
 
 
@@ -8,10 +10,6 @@ from jifen.recognition.titles import give_last_years_titles
 def give_titles() -> None:
     """Give last year's titles (社区之星) once the year has ended; nothing when given."""
     give_last_years_titles()
-
-from jifen.lib.jobs import register
-from jifen.programmes.models import Programme
-from jifen.recognition.standings import refresh
 
 
 @register("refresh-leaderboards", every_seconds=900)

@@ -104,3 +104,75 @@ class Title(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.year}: {self.member_id}"
+
+
+class Board(models.TextChoices):
+    MEMBERS = "members", _("Residents")
+    HOUSEHOLDS = "households", _("Households")
+    PAIRS = "pairs", _("Parent and child")
+
+
+class Period(models.TextChoices):
+    MONTH = "month", _("This month")
+    YEAR = "year", _("This year")
+    ALL = "all", _("All time")
+
+
+class Standing(models.Model):
+    """One place on a leaderboard as the last refresh computed it (jifen.recognition.standings):
+    the subject (a member on the members board, a household on the others), the points earned
+    in the period, and its RANK() among them. Rows are replaced whole by each refresh."""
+
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    board = models.CharField(max_length=10, choices=Board.choices)
+    period = models.CharField(max_length=5, choices=Period.choices)
+    # The first day of the period in the programme's time zone (2000-01-01 for all time).
+    starts_on = models.DateField()
+    # A member's id on the members board, a household's on the households and pairs boards;
+    # no foreign key, so that a refresh inserts a million rows without checking each.
+    subject_id = models.BigIntegerField()
+    # Who is named: the member; a household's top earner; a pair's child.
+    member_id = models.BigIntegerField()
+    # A pair's adult; else NULL.
+    partner_id = models.BigIntegerField(null=True)
+    community_id = models.BigIntegerField()
+    points = models.BigIntegerField()
+    rank = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["programme_id", "board", "period", "starts_on", "rank", "subject_id"]
+        constraints = [
+            # "My rank": one index lookup.
+            models.UniqueConstraint(
+                fields=["programme", "board", "period", "starts_on", "subject_id"],
+                name="standing_once_per_board",
+            ),
+        ]
+        # The top N: an index range in rank order.
+        indexes = [
+            models.Index(
+                fields=["programme", "board", "period", "starts_on", "rank", "subject_id"],
+                name="standing_top_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.board} {self.period} #{self.rank}: {self.subject_id}"
+
+
+class StandingsRefresh(models.Model):
+    """When a programme's leaderboards were last computed, and how long it took."""
+
+    programme = models.OneToOneField(
+        "programmes.Programme", on_delete=models.CASCADE, related_name="+"
+    )
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["programme_id"]
+
+    def __str__(self) -> str:
+        return f"standings of {self.programme_id} at {self.computed_at}"
