@@ -14,7 +14,7 @@ from jifen.lib import clock
 from jifen.lib.jobs import register
 from jifen.lib.periods import local
 from jifen.programmes.models import Member, Programme
-from jifen.voices import services
+from jifen.voices import newsletter, services
 from jifen.voices.models import Survey, SurveyKind, SurveyStatus
 
 # Activities closed this long ago or less still get their survey (the worker may be down).
@@ -106,3 +106,12 @@ def open_activity_surveys() -> list[Survey]:
 def open_scheduled_surveys() -> None:
     open_half_year_surveys()
     open_activity_surveys()
+
+
+@register("voices-newsletter", every_seconds=3600)
+def send_newsletters() -> None:
+    """Last month's newsletter to each programme, once, when mail is configured."""
+    if not newsletter.mail_configured():
+        return
+    for programme in Programme.objects.all():
+        newsletter.send_newsletter(programme, newsletter.last_month(programme))
