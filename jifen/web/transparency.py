@@ -3,7 +3,7 @@ checks one entry's inclusion proof. Nothing personal is shown."""
 
 import base64
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import path
 
@@ -27,6 +27,7 @@ def transparency(request: HttpRequest, slug: str) -> HttpResponse:
             "signature_b64": base64.b64encode(bytes(head.signature)).decode() if head else "",
             "public_key": signing.public_key_b64(signing.log_public_key()),
             "check": _check(programme, entry) if entry else None,
+            "head_check": _check_head(programme, request.GET) if "root" in request.GET else None,
             "history": queries.head_history(programme, limit=10),
         },
     )
@@ -48,6 +49,14 @@ def _check(programme: Programme, entry: str) -> dict[str, object]:
         "leaf": proof.leaf_hash.hex(),
         "path": [p.hex() for p in proof.path],
     }
+
+
+def _check_head(programme: Programme, query: QueryDict) -> dict[str, object]:
+    """Whether a head someone holds (a poster's QR: its size and root) is one the log signed."""
+    size, root = query.get("size", "")[:18], query.get("root", "")[:64].lower()
+    head = queries.head_of_size(programme, int(size)) if size.isdigit() else None
+    ok = head is not None and bytes(head.root_hash).hex() == root
+    return {"ok": ok, "size": size if size.isdigit() else "", "root": root}
 
 
 urlpatterns = [path("p/<slug:slug>/transparency/", transparency, name="transparency")]
