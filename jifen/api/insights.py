@@ -2,4 +2,7 @@
 
 from ninja import Router
 
+from jifen.api import simulator
+
 router = Router(tags=["insights"])
+router.add_router("", simulator.router)

@@ -385,6 +385,10 @@ ROUTES: dict[str, Access] = {
     "POST /api/v1/programmes/{slug}/me/redemptions/{redemption_id}/cancel": Access(RESIDENT),
     "GET /api/v1/programmes/{slug}/me/waitlist": Access(RESIDENT),
     "POST /api/v1/programmes/{slug}/me/waitlist/{entry_id}/leave": Access(RESIDENT),
+    # The rule-change simulator (jifen/web/simulator.py, jifen/api/simulator.py): it reads
+    # the caller's communities only and writes nothing.
+    "console-insights-simulator": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/insights/simulator": Access(STAFF),
 }
 # Every other page of the Django admin (for the platform's operators) answers nobody here.
 OPERATOR_NAMESPACE = "admin:"
@@ -440,6 +444,9 @@ LITERALS = {
     "reward": "rewardpage01",
     # The first day of a settlement period (a quarter's, a month's, a year's alike).
     "starts_on": "2026-01-01",
+    # The simulator's period (its first and last days).
+    "start": "2026-01-01",
+    "end": "2026-01-31",
 }
 # API body fields: field → value, filled from the world where it names A's objects.
 BODY: dict[str, Any] = {
