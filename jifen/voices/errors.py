@@ -28,7 +28,9 @@ class SurveyAlreadyAnswered(Conflict):
 
 class SurveyNotEditable(Conflict):
     code = "survey_not_editable"
-    message = _("An opened survey's questions can no longer be changed.")
+    message = _(
+        "Only a draft survey's questions and anonymity can be changed, and only a draft deleted."
+    )
 
 
 class InvalidFeedback(InvalidInput):

@@ -104,6 +104,45 @@ def set_questions(*, survey: Survey, questions: Sequence[QuestionData], actor: U
     audit(actor=actor, action="survey.questions", target=survey, programme=survey.programme)
 
 
+def update_survey(
+    *,
+    survey: Survey,
+    actor: User | None,
+    questions: Sequence[QuestionData] | None = None,
+    **fields: object,
+) -> Survey:
+    """Change a survey's title, description or anonymity (anonymity and questions only while
+    it is a draft: answers already given keep what they were given under)."""
+    if ("anonymous" in fields or questions is not None) and survey.status != SurveyStatus.DRAFT:
+        raise errors.SurveyNotEditable()
+    with transaction.atomic():
+        if "title" in fields:
+            title = _clean(str(fields["title"]), limit=120, what=errors.InvalidSurvey, name="title")
+            if not title:
+                raise errors.InvalidSurvey(problem="title")
+            survey.title = title
+        if "description" in fields:
+            survey.description = _clean(
+                str(fields["description"]), limit=MAX_TEXT, what=errors.InvalidSurvey, name="text"
+            )
+        if "anonymous" in fields:
+            survey.anonymous = bool(fields["anonymous"])
+        survey.save(update_fields=["title", "description", "anonymous"])
+        if questions is not None:
+            set_questions(survey=survey, questions=questions, actor=actor)
+        audit(actor=actor, action="survey.change", target=survey, programme=survey.programme)
+    return survey
+
+
+def delete_survey(*, survey: Survey, actor: User | None) -> None:
+    """Delete a draft; an opened survey keeps its answers and is closed instead."""
+    if survey.status != SurveyStatus.DRAFT or survey.participations.exists():
+        raise errors.SurveyNotEditable()
+    with transaction.atomic():
+        audit(actor=actor, action="survey.delete", target=survey, programme=survey.programme)
+        survey.delete()
+
+
 def copy_survey(template: Survey, **fields: object) -> Survey:
     """A draft copy of `template` with its questions, `fields` set on the copy."""
     copy = Survey(
@@ -165,6 +204,15 @@ def surveys_for(member: Member) -> QuerySet[Survey]:
         .filter(Q(community__isnull=True) | Q(community_id=member.community_id))
         .filter(Q(activity__isnull=True) | Q(pk__in=invited))
         .exclude(is_template=True)
+    )
+
+
+def answered_of(member: Member, surveys: Sequence[Survey]) -> set[int]:
+    """The ids of those surveys the member has answered (one query)."""
+    return set(
+        Participation.objects.filter(member=member, survey__in=list(surveys)).values_list(
+            "survey_id", flat=True
+        )
     )
 
 
