@@ -38,7 +38,10 @@ class SimulationQuery(InputSchema):
 class SideOut(Schema):
     issued: int
     members: int = Field(description="Residents who earned something.")
-    gini: float = Field(description="The Gini coefficient of the points each of them earned.")
+    gini: float | None = Field(
+        description="The Gini coefficient of points earned over the residents who had joined by "
+        "the end (0 for those who earned nothing); null when nothing was earned."
+    )
     earned: list[int] = Field(description="Residents per bucket of points earned (see buckets).")
     balances: list[int] = Field(description="Residents' wallets per bucket of balance at the end.")
     by_rule: dict[str, int] = Field(description='Points per rule code ("": without a rule).')
@@ -62,7 +65,7 @@ class SimulationOut(Schema):
 
 
 def _side(side: Side) -> dict[str, Any]:
-    return {**side.__dict__, "earned": list(side.earned), "balances": list(side.balances)}
+    return side.__dict__
 
 
 @router.get("/programmes/{slug}/insights/simulator", response={200: SimulationOut, 422: ErrorOut})

@@ -14,11 +14,11 @@ A rule's new points scale each of its earnings (10 points under a 5-point rule b
 under a 10-point one, keeping what a streak or a multiplier added); a rule whose
 configuration has no base points (a range decided by a reviewer) earns the new points flat.
 
-jifen.insights.metrics (the shared Gini and buckets) does not exist yet: `gini` and `buckets`
-below are this module's own until it does."""
+The Gini and the buckets are jifen.insights.metrics', as on the dashboard: the Gini counts
+every member of the scope who had joined by the period's end, those who earned nothing as 0;
+the buckets of points earned count those who earned something."""
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from jifen.earning import rules
 from jifen.earning.crediting import rule_limits
 from jifen.earning.models import Earning, Rule
+from jifen.insights import metrics
 from jifen.ledger.accounts import policy_of
 from jifen.ledger.limits import Limit
 from jifen.ledger.models import AccountKind, Asset, Counter, Posting, Transaction, TransactionKind
@@ -42,9 +43,7 @@ MAX_DAYS = 366
 MAX_CAP = 1_000_000
 MAX_MULTIPLIER = 10
 CAP_PERIODS = ("day", "week", "month", "year", "period")
-# 篇二's buckets: < 300, 300–800, 800–2,000, > 2,000 (a bound belongs to the bucket it opens;
-# 2,000 itself is in 800–2,000, as "> 2,000" says).
-BUCKETS = ("< 300", "300–800", "800–2,000", "> 2,000")
+BUCKETS = tuple(label for label, _, _ in metrics.BUCKETS)  # 篇二's: < 300 … > 2,000
 
 
 class InvalidPeriod(InvalidInput):
@@ -80,9 +79,9 @@ class Side:
 
     issued: int
     members: int  # members who earned something
-    gini: float
-    earned: tuple[int, int, int, int]  # members per bucket of points earned in the period
-    balances: tuple[int, int, int, int]  # member wallets per bucket of balance at its end
+    gini: float | None  # None when nothing was earned
+    earned: list[int]  # members per bucket of points earned in the period (those who earned)
+    balances: list[int]  # member wallets per bucket of balance at its end
     by_rule: dict[str, int]  # points issued per rule code ("" for awards without a rule)
 
 
@@ -116,32 +115,6 @@ class _Award:
     config: rules.RuleConfig | None = None  # the rule version's, whose caps it met
 
 
-def gini(values: Iterable[int]) -> float:
-    """The Gini coefficient of non-negative values: 0 when all are equal (or none is above
-    0), towards 1 when one holds everything. Sorted ascending, Σ(2i − n − 1)·xᵢ / (n·Σx)."""
-    xs = sorted(values)
-    n, total = len(xs), sum(xs)
-    if n == 0 or total <= 0:
-        return 0.0
-    return sum((2 * i - n - 1) * x for i, x in enumerate(xs, start=1)) / (n * total)
-
-
-def bucket_of(value: int) -> int:
-    """The index in BUCKETS of a balance or an amount earned."""
-    if value < 300:
-        return 0
-    if value < 800:
-        return 1
-    return 2 if value <= 2000 else 3
-
-
-def buckets(values: Iterable[int]) -> tuple[int, int, int, int]:
-    counts = [0, 0, 0, 0]
-    for value in values:
-        counts[bucket_of(value)] += 1
-    return (counts[0], counts[1], counts[2], counts[3])
-
-
 def simulate(scope: StaffScope, *, start: date, end: date, change: Change) -> Simulation:
     """Replay the period start … end (local days, both included) of the scope's members under
     `change`. Raises InvalidPeriod, UnknownRule, ValueOutOfRange."""
@@ -152,12 +125,13 @@ def simulate(scope: StaffScope, *, start: date, end: date, change: Change) -> Si
     after = _replay(scope, awards, change, since)
     before = {i: a.credited for i, a in enumerate(awards)}
     balances = _balances(scope, until)
+    population = scope.members().filter(joined_on__lte=end).count()
     return Simulation(
         start,
         end,
         len(awards),
-        _side(awards, before, balances, {}),
-        _side(awards, after, balances, _deltas(awards, before, after)),
+        _side(awards, before, balances, {}, population),
+        _side(awards, after, balances, _deltas(awards, before, after), population),
         _quotas(scope, awards, before, after, start, end),
     )
 
@@ -351,7 +325,11 @@ def _deltas(awards: list[_Award], before: dict[int, int], after: dict[int, int])
 
 
 def _side(
-    awards: list[_Award], credits: dict[int, int], balances: dict[int, int], deltas: dict[int, int]
+    awards: list[_Award],
+    credits: dict[int, int],
+    balances: dict[int, int],
+    deltas: dict[int, int],
+    population: int,
 ) -> Side:
     earned: dict[int, int] = defaultdict(int)
     by_rule: dict[str, int] = defaultdict(int)
@@ -363,11 +341,15 @@ def _side(
     return Side(
         sum(credits.values()),
         len(earners),
-        round(gini(earners), 4),
-        buckets(earners),
-        buckets(wallets.values()),
+        _rounded(metrics.gini(metrics.with_zeros(earners, population))),
+        metrics.bucket_counts(earners),
+        metrics.bucket_counts(wallets.values()),
         dict(sorted(by_rule.items())),
     )
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _quotas(
