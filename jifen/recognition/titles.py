@@ -46,15 +46,13 @@ def year_bounds(programme: Programme, year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
 
 
-def earned_postings(programme: Programme, start: datetime, end: datetime) -> QuerySet[Posting]:
-    """Credits to a wallet by a member's award or adjustment in [start, end), not reversed."""
+def earned_postings(programme: Programme) -> QuerySet[Posting]:
+    """Credits to a wallet by a member's award or adjustment, not reversed."""
     return Posting.objects.filter(
         Q(transaction__reversal__isnull=True),
         transaction__programme=programme,
         transaction__kind__in=EARNING,
         transaction__member__isnull=False,
-        transaction__created_at__gte=start,
-        transaction__created_at__lt=end,
         account__kind__in=WALLETS,
         asset=Asset.POINTS,
         amount__gt=0,
@@ -63,9 +61,11 @@ def earned_postings(programme: Programme, start: datetime, end: datetime) -> Que
 
 def top_earners(programme: Programme, year: int, *, count: int) -> list[Earner]:
     """The `count` members who earned most in `year`, most first (ties: the earlier member)."""
-    rows = earned_postings(programme, *year_bounds(programme, year)).values_list(
-        "transaction__member_id", "amount", "transaction__public_id"
+    start, end = year_bounds(programme, year)
+    rows = earned_postings(programme).filter(
+        transaction__created_at__gte=start, transaction__created_at__lt=end
     )
+    rows = rows.values_list("transaction__member_id", "amount", "transaction__public_id")
     points: dict[int, int] = defaultdict(int)
     behind: dict[int, list[str]] = defaultdict(list)
     for member_id, amount, public_id in rows.order_by("transaction_id"):

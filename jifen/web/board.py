@@ -1,14 +1,25 @@
-"""The public notice board (公示榜) of a month, and its printable poster (A4 or A3)."""
+"""The public notice board (公示榜) of a month and its printable poster (A4 or A3); the
+certificates of titles and stars, for the resident (their own) and for staff (members in
+their scope)."""
 
 from datetime import date
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.views.decorators.http import require_GET
 
-from jifen.programmes.access import access_public_programme
-from jifen.programmes.models import Programme
-from jifen.recognition import board, posters
+from jifen.programmes.access import (
+    access_member,
+    access_programme,
+    access_public_programme,
+    found,
+    resident_member,
+)
+from jifen.programmes.models import Member, Programme
+from jifen.recognition import board, certificates, posters, titles
+from jifen.recognition.models import Title
+from jifen.recognition.queries import stars_of
 from jifen.transparency import queries
 
 
@@ -56,7 +67,87 @@ def poster(request: HttpRequest, slug: str, paper: str) -> HttpResponse:
     return response
 
 
+def proof_link(request: HttpRequest, programme: Programme, query: str) -> str:
+    """The transparency page's address with `query`, absolute: it is printed as a QR."""
+    page = request.build_absolute_uri(reverse("transparency", args=[programme.slug]))
+    return f"{page}?{query}"
+
+
+def title_pdf(request: HttpRequest, title: Title) -> HttpResponse:
+    link = proof_link(request, title.programme, f"title={title.public_id}#title-check")
+    return _pdf(certificates.title_certificate(title, link=link), f"title-{title.public_id}")
+
+
+def star_pdf(request: HttpRequest, member: Member) -> HttpResponse:
+    """No star yet: 404, as for a certificate that does not exist."""
+    try:
+        reached = certificates.star_reached(member)
+    except certificates.NoStarYet:
+        raise Http404 from None
+    link = proof_link(request, member.programme, f"entry={reached.entry}#check")
+    return _pdf(certificates.star_certificate(member, reached, link=link), f"star-{reached.count}")
+
+
+def _pdf(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{name}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def my_certificates(request: HttpRequest, slug: str) -> HttpResponse:
+    member = resident_member(request.user, slug)
+    context = {
+        "programme": member.programme,
+        "titles": titles.titles_of(member.programme).filter(member=member),
+        "stars": stars_of(member),
+    }
+    return render(request, "web/board/my_certificates.html", context)
+
+
+@require_GET
+def my_title_certificate(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+    member = resident_member(request.user, slug)
+    return title_pdf(
+        request, found(titles.titles_of(member.programme), member=member, public_id=public_id)
+    )
+
+
+@require_GET
+def my_star_certificate(request: HttpRequest, slug: str) -> HttpResponse:
+    return star_pdf(request, resident_member(request.user, slug))
+
+
+@require_GET
+def staff_title_certificate(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+    scope = access_programme(request.user, slug, CAN)
+    rows = titles.titles_of(scope.programme).filter(member__in=scope.members())
+    return title_pdf(request, found(rows, public_id=public_id))
+
+
+@require_GET
+def staff_star_certificate(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+    scope = access_programme(request.user, slug, CAN)
+    return star_pdf(request, access_member(scope, public_id))
+
+
+CAN = "view_members"  # staff print a member's certificate where they may see the member
+CONSOLE = "p/<slug:slug>/console/residents/<str:public_id>/"
 urlpatterns = [
     path("p/<slug:slug>/board/", board_page, name="board"),
     path("p/<slug:slug>/board/poster-<str:paper>.pdf", poster, name="board-poster"),
+    path("p/<slug:slug>/me/certificates/", my_certificates, name="my-certificates"),
+    path(
+        "p/<slug:slug>/me/certificates/title-<str:public_id>.pdf",
+        my_title_certificate,
+        name="my-title-certificate",
+    ),
+    path("p/<slug:slug>/me/certificates/star.pdf", my_star_certificate, name="my-star-certificate"),
+    path(
+        "p/<slug:slug>/console/titles/<str:public_id>/certificate.pdf",
+        staff_title_certificate,
+        name="console-title-certificate",
+    ),
+    path(CONSOLE + "star-certificate.pdf", staff_star_certificate, name="console-star-certificate"),
 ]

@@ -9,7 +9,11 @@ from django.urls import path
 
 from jifen.programmes.access import access_public_programme
 from jifen.programmes.models import Programme
+from jifen.recognition import titles
+from jifen.recognition.names import public_names
 from jifen.transparency import merkle, queries, signing
+
+TITLE_ENTRIES = 500  # a title's entries checked on one page (a year of daily awards fits)
 
 
 def transparency(request: HttpRequest, slug: str) -> HttpResponse:
@@ -27,6 +31,7 @@ def transparency(request: HttpRequest, slug: str) -> HttpResponse:
             "signature_b64": base64.b64encode(bytes(head.signature)).decode() if head else "",
             "public_key": signing.public_key_b64(signing.log_public_key()),
             "check": _check(programme, entry) if entry else None,
+            "title_check": _check_title(programme, request.GET.get("title", "")[:12]),
             "head_check": _check_head(programme, request.GET) if "root" in request.GET else None,
             "history": queries.head_history(programme, limit=10),
         },
@@ -48,6 +53,22 @@ def _check(programme: Programme, entry: str) -> dict[str, object]:
         "size": proof.head.size,
         "leaf": proof.leaf_hash.hex(),
         "path": [p.hex() for p in proof.path],
+    }
+
+
+def _check_title(programme: Programme, public_id: str) -> dict[str, object] | None:
+    """A title's entries (a certificate's QR), each proof re-verified; None if none asked."""
+    title = titles.titles_of(programme).filter(public_id=public_id).first() if public_id else None
+    if title is None:
+        return {"found": False} if public_id else None
+    checks = [_check(programme, entry) for entry in title.transactions[:TITLE_ENTRIES]]
+    return {
+        "found": True,
+        "title": title,
+        "name": public_names(programme, [title.member])[title.member_id],
+        "count": len(checks),
+        "ok": sum(1 for c in checks if c["found"] and c["ok"]),
+        "entries": zip(title.transactions, checks, strict=False),
     }
 
 
