@@ -7,13 +7,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from jifen.ledger.models import Account, AccountKind, Asset
 from jifen.programmes.models import Member, Programme
-from jifen.recognition.models import Board, NameDisplay, Period, Standing, StandingsRefresh
-from jifen.recognition.names import hidden_member_ids, public_name, settings_of
+from jifen.recognition.models import (
+    Board,
+    NameDisplay,
+    Period,
+    Preference,
+    RecognitionSettings,
+    Standing,
+    StandingsRefresh,
+)
+from jifen.recognition.names import public_name, settings_of
 from jifen.recognition.standings import period_start
 from jifen.recognition.stars import Stars, stars_for
 
@@ -31,12 +39,18 @@ class Place:
     subject_id: int
 
 
-def board_size(programme: Programme, period: str) -> int:
+@dataclass(frozen=True)
+class Rank:
+    """A member's own place on a board: where they stand and with how many points."""
+
+    rank: int
+    points: int
+
+
+def board_size(settings: RecognitionSettings, period: str) -> int:
     """How many places a board shows: the programme's monthly and yearly tops, 20 all time."""
-    found = settings_of(programme)
-    return {Period.MONTH: found.monthly_top, Period.YEAR: found.yearly_top}.get(
-        Period(period), ALL_TIME_TOP
-    )
+    sizes = {Period.MONTH: settings.monthly_top, Period.YEAR: settings.yearly_top}
+    return sizes.get(Period(period), ALL_TIME_TOP)
 
 
 def _standings(programme: Programme, board: str, period: str) -> QuerySet[Standing]:
@@ -46,23 +60,30 @@ def _standings(programme: Programme, board: str, period: str) -> QuerySet[Standi
 
 
 def top(programme: Programme, board: str, period: str, limit: int | None = None) -> list[Place]:
-    """The board's first places in rank order (ties share a rank; then by subject id)."""
-    limit = board_size(programme, period) if limit is None else limit
+    """The board's first places in rank order (ties share a rank; then by subject id), named
+    as the public sees them: three queries (the settings, the places, the named members)."""
+    settings = settings_of(programme)
+    limit = board_size(settings, period) if limit is None else limit
     rows = list(_standings(programme, board, period).order_by("rank", "subject_id")[:limit])
-    return _named(programme, board, rows)
+    return _named(settings.name_display, board, rows)
 
 
-def place_of(member: Member, board: str, period: str) -> Place | None:
+def place_of(member: Member, board: str, period: str) -> Rank | None:
     """The member's place on the board (their household's on the household and pair boards),
-    wherever it is; None when they earned nothing there in the period."""
+    wherever it is, in one query; None when they earned nothing there in the period."""
     subject = member.pk if board == Board.MEMBERS else member.household_id
     if subject is None:
         return None
-    row = _standings(member.programme, board, period).filter(subject_id=subject).first()
-    return _named(member.programme, board, [row])[0] if row else None
+    found = (
+        _standings(member.programme, board, period)
+        .filter(subject_id=subject)
+        .values_list("rank", "points")
+        .first()
+    )
+    return Rank(*found) if found else None
 
 
-def places_of(member: Member) -> dict[str, dict[str, Place | None]]:
+def places_of(member: Member) -> dict[str, dict[str, Rank | None]]:
     """The member's place on every board for every period: {board: {period: place}}."""
     return {b: {p: place_of(member, b, p) for p in Period.values} for b in Board.values}
 
@@ -84,17 +105,18 @@ def stars_of(member: Member) -> Stars:
     return stars_for(lifetime or 0, found.star_thresholds, found.star_names)
 
 
-def _named(programme: Programme, board: str, rows: Sequence[Standing]) -> list[Place]:
-    """Places with their public names: two queries (members with communities, opt-outs)."""
+def _named(display: str, board: str, rows: Sequence[Standing]) -> list[Place]:
+    """Places with their public names, the opt-outs read with the members in one query."""
     ids = {r.member_id for r in rows} | {r.partner_id for r in rows if r.partner_id}
+    opted_out = Preference.objects.filter(member=OuterRef("pk"), hide_name=True)
     members = (
         Member.objects.filter(pk__in=ids)
         .select_related("community")
         .only("display_name", "community__name")
+        .annotate(hidden=Exists(opted_out))
     )
     by_id = {m.pk: m for m in members}
-    display = settings_of(programme).name_display
-    hidden = hidden_member_ids(programme, ids) if ids else set()
+    hidden = {m.pk for m in by_id.values() if m.hidden}  # type: ignore[attr-defined]
 
     def name(member_id: int) -> str:
         found = by_id.get(member_id)
@@ -103,11 +125,11 @@ def _named(programme: Programme, board: str, rows: Sequence[Standing]) -> list[P
 
     def label(row: Standing) -> str:
         anonymous = display == NameDisplay.ANONYMOUS or row.member_id in hidden
-        community = _community(by_id, row.member_id)
         if board == Board.MEMBERS:
             return name(row.member_id)
         if board == Board.HOUSEHOLDS:
             if anonymous:
+                community = _community(by_id, row.member_id)
                 return _("A family in %(community)s") % {"community": community}
             return _("%(name)s's family") % {"name": name(row.member_id)}
         return _("%(child)s and %(adult)s") % {

@@ -89,11 +89,13 @@ _SELECT = {
     Board.PAIRS: (
         ", best AS (SELECT e.hid, e.mid, e.cid, e.child, e.points, "
         "ROW_NUMBER() OVER (PARTITION BY e.hid, e.child ORDER BY e.points DESC, e.mid) AS n "
-        "FROM e WHERE e.hid IS NOT NULL) "
-        "SELECT %s, %s, %s, %s, c.hid, c.mid, a.mid, c.cid, c.points + a.points, "
-        "RANK() OVER (ORDER BY c.points + a.points DESC) "
-        "FROM best c JOIN best a ON a.hid = c.hid AND a.n = 1 AND a.child = %s "
-        "WHERE c.child = %s AND c.n = 1"
+        "FROM e WHERE e.hid IS NOT NULL), "
+        "pair AS (SELECT b.hid, MAX(CASE WHEN b.child = %s THEN b.mid END) AS kid, "
+        "MAX(CASE WHEN b.child = %s THEN b.mid END) AS adult, "
+        "MAX(CASE WHEN b.child = %s THEN b.cid END) AS cid, "
+        "SUM(b.points) AS total, COUNT(*) AS people FROM best b WHERE b.n = 1 GROUP BY b.hid) "
+        "SELECT %s, %s, %s, %s, pair.hid, pair.kid, pair.adult, pair.cid, pair.total, "
+        "RANK() OVER (ORDER BY pair.total DESC) FROM pair WHERE pair.people = 2"
     ),
 }
 
@@ -103,12 +105,13 @@ def refresh_board(programme: Programme, board: str, period: str) -> int:
     starts_on = period_start(period, programme)
     earned, params = _earned_sql(programme, starts_on)
     head = (programme.pk, board, period, starts_on)
-    tail: tuple[Any, ...] = (False, True) if board == Board.PAIRS else ()
+    # The pairs' statement picks the child, the adult and the child's community first.
+    between: tuple[Any, ...] = (True, False, True) if board == Board.PAIRS else ()
     sql = f"INSERT INTO {TABLE} ({COLUMNS}) WITH e AS ({earned}) {_SELECT[Board(board)]}"
     with transaction.atomic():
         Standing.objects.filter(programme=programme, board=board, period=period).delete()
         with connection.cursor() as cursor:
-            cursor.execute(sql, (*params, *head, *tail))
+            cursor.execute(sql, (*params, *between, *head))
             return cursor.rowcount
 
 
