@@ -20,6 +20,7 @@ from jifen.earning import activity_listings as listings
 from jifen.earning import services
 from jifen.earning.access import access_member_activity
 from jifen.earning.models import SignUpStatus
+from jifen.insights.recommend import recommend
 from jifen.ledger.queries import award_message
 from jifen.lib.errors import DomainError
 from jifen.programmes.access import resident_member
@@ -50,7 +51,8 @@ def activity_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Upcoming activities the resident may join, and where they stand in each."""
     member = current_member(request, slug)
     offers = listings.upcoming_for(member)
-    return _render(request, member, "web/activities.html", {"offers": offers})
+    context = {"offers": offers, "recommended": recommend(member, offers)}
+    return _render(request, member, "web/activities.html", context)
 
 
 @login_required
