@@ -1,9 +1,9 @@
 """The voices API, tagged "voices": for the resident under /programmes/<slug>/me/… the open
 surveys and answering one (once: a second answer is 409 survey_already_answered, a retry
 with the same Idempotency-Key gets the first answer back), their feedback with staff's
-replies, and posting feedback; for staff ("manage_voices") surveys created, changed while a
-draft, opened, closed and deleted while a draft, their results, the feedback box with
-replies and closing.
+replies, and posting feedback; for staff ("manage_voices") surveys created, changed (their
+questions while a draft), opened and closed, their results, the feedback box with replies and
+closing.
 
 Every object is looked up through jifen.voices.access: another programme's or community's
 answers 404 like a missing one. An anonymous survey's results and a feedback marked
@@ -393,21 +393,6 @@ def update_survey(
         return 200, survey_json(survey)
 
     return once(request, response, scope.programme, key, body, perform)
-
-
-@router.delete("/programmes/{slug}/surveys/{survey_id}", response={204: None})
-def delete_survey(
-    request: ApiRequest, response: HttpResponse, slug: str, survey_id: str, key: Key = None
-) -> Status[Any]:
-    """Delete a draft (an opened survey is closed instead: its answers are kept)."""
-    scope = access_programme(request.auth, slug, CAN)
-    survey = access_survey(scope, survey_id[:16], change=True)
-
-    def perform() -> tuple[int, Any]:
-        services.delete_survey(survey=survey, actor=request.auth)
-        return 204, None
-
-    return once(request, response, scope.programme, key, None, perform)
 
 
 @router.post("/programmes/{slug}/surveys/{survey_id}/open", response={200: SurveyOut})
