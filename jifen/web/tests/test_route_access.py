@@ -389,6 +389,11 @@ ROUTES: dict[str, Access] = {
     # the caller's communities only and writes nothing.
     "console-insights-simulator": Access(STAFF),
     "GET /api/v1/programmes/{slug}/insights/simulator": Access(STAFF),
+    # The dashboards (jifen/web/insights.py, jifen/api/insights.py): they read the caller's
+    # communities only.
+    "console-insights": Access(STAFF),
+    "console-insights-export": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/insights": Access(STAFF),
 }
 # Every other page of the Django admin (for the platform's operators) answers nobody here.
 OPERATOR_NAMESPACE = "admin:"
@@ -447,6 +452,8 @@ LITERALS = {
     # The simulator's period (its first and last days).
     "start": "2026-01-01",
     "end": "2026-01-31",
+    # A dashboard table (its key): the inactive members, which name residents.
+    "key": "inactive",
 }
 # API body fields: field → value, filled from the world where it names A's objects.
 BODY: dict[str, Any] = {
