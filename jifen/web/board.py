@@ -10,7 +10,6 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET
 
 from jifen.programmes.access import (
-    access_member,
     access_programme,
     access_public_programme,
     found,
@@ -120,20 +119,13 @@ def my_star_certificate(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def staff_title_certificate(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def staff_title_certificate(request: HttpRequest, slug: str, title: str) -> HttpResponse:
     scope = access_programme(request.user, slug, CAN)
     rows = titles.titles_of(scope.programme).filter(member__in=scope.members())
-    return title_pdf(request, found(rows, public_id=public_id))
-
-
-@require_GET
-def staff_star_certificate(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
-    scope = access_programme(request.user, slug, CAN)
-    return star_pdf(request, access_member(scope, public_id))
+    return title_pdf(request, found(rows, public_id=title))
 
 
 CAN = "view_members"  # staff print a member's certificate where they may see the member
-CONSOLE = "p/<slug:slug>/console/residents/<str:public_id>/"
 urlpatterns = [
     path("p/<slug:slug>/board/", board_page, name="board"),
     path("p/<slug:slug>/board/poster-<str:paper>.pdf", poster, name="board-poster"),
@@ -145,9 +137,8 @@ urlpatterns = [
     ),
     path("p/<slug:slug>/me/certificates/star.pdf", my_star_certificate, name="my-star-certificate"),
     path(
-        "p/<slug:slug>/console/titles/<str:public_id>/certificate.pdf",
+        "p/<slug:slug>/console/titles/<str:title>/certificate.pdf",
         staff_title_certificate,
         name="console-title-certificate",
     ),
-    path(CONSOLE + "star-certificate.pdf", staff_star_certificate, name="console-star-certificate"),
 ]

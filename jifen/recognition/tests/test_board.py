@@ -149,3 +149,15 @@ def test_the_poster_draws_the_link_of_the_latest_head(programme, november):
     link = posters.head_link("http://x/t/", head)
     pdf = posters.poster_pdf(found, head=head, link=link, paper="a4")
     assert bytes(head.root_hash).hex() in pdf_text(pdf)
+
+
+def test_the_api_gives_the_board_of_a_month(client, programme, november):
+    found = client.get("/api/v1/programmes/xingfuli/board", {"month": "2026-11"}).json()
+    assert found["month"] == "2026-11" and found["total_points"] == 50
+    assert [a["community"] for a in found["awards"]] == ["东区", "西区"]
+    assert found["awards"][1]["lines"][0]["names"] == ["Anonymous resident"]
+    assert found["quotas"][0] == {"community": "东区", "ceiling": 60, "used": 20, "left": 40}
+    assert found["notices"][0]["objected"] and found["objections"][0]["status"] == "open"
+    assert "13711112222" not in str(found) and "李明" not in str(found)
+    bad = client.get("/api/v1/programmes/xingfuli/board", {"month": "2026-13"})
+    assert bad.status_code == 422

@@ -86,15 +86,28 @@ def test_another_resident_and_other_staff_get_404(client, community, star_2025, 
     assert client.get(staff_url).status_code == 404
 
 
-def test_staff_download_a_members_certificates(client, programme, member, star_2025):
+def test_staff_download_a_members_title_certificate(client, programme, member, star_2025):
     client.force_login(make_staff(programme=programme, kind=RoleKind.ADMIN))
     title = star_2025["title"]
     staff_url = reverse("console-title-certificate", args=["xingfuli", title.public_id])
     assert "王秀英" in pdf_text(client.get(staff_url).content)
-    star = client.get(reverse("console-star-certificate", args=["xingfuli", member.public_id]))
-    assert star.status_code == 200 and "王秀英" in pdf_text(star.content)
 
 
 def test_a_forged_title_is_not_found_on_the_transparency_page(client, star_2025):
     page = client.get("/p/xingfuli/transparency/?title=nosuchtitle", follow=True)
     assert 'data-verdict="missing"' in page.content.decode()
+
+
+def test_the_api_lists_titles_and_gives_the_residents_certificate(client, resident, star_2025):
+    (title,) = client.get("/api/v1/programmes/xingfuli/titles", {"year": 2025}).json()
+    assert (title["member"], title["rank"], title["points"], title["entries"]) == (
+        "王*英",
+        1,
+        1100,
+        2,
+    )
+    client.force_login(resident)
+    url = "/api/v1/programmes/xingfuli/me/certificate"
+    assert "社区之星" in pdf_text(client.get(url, {"title": title["public_id"]}).content)
+    assert "1100" in pdf_text(client.get(url).content)
+    assert client.get(url, {"title": "nosuchtitle"}).status_code == 404

@@ -66,6 +66,7 @@ from jifen.programmes.models import (
 )
 from jifen.programmes.services import create_invitation
 from jifen.programmes.staff import offer_role
+from jifen.recognition.models import Title
 from jifen.rewards import services as rewards_services
 from jifen.rewards.models import (
     Redemption,
@@ -129,6 +130,17 @@ ROUTES: dict[str, Access] = {
     "set_language": Access(ANYONE),
     "landing": Access(ANYONE),
     "transparency": Access(ANYONE),
+    # The notice board, its poster, titles and certificates (jifen/web/board.py,
+    # jifen/api/board.py): the public board names residents only as the programme shows them.
+    "board": Access(ANYONE),
+    "board-poster": Access(ANYONE),
+    "my-certificates": Access(RESIDENT),
+    "my-title-certificate": Access(RESIDENT, {"public_id": "title"}),
+    "my-star-certificate": Access(RESIDENT),
+    "console-title-certificate": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/board": Access(ANYONE),
+    "GET /api/v1/programmes/{slug}/titles": Access(ANYONE),
+    "GET /api/v1/programmes/{slug}/me/certificate": Access(RESIDENT),
     "api:api-root": Access(ANYONE),
     "api:openapi-json": Access(ANYONE),
     "api:openapi-view": Access(ANYONE),
@@ -423,6 +435,7 @@ PARAMS = {
     "store": "store",
     "entry_id": "wait",
     "redemption_id": "redemption",
+    "title": "title",  # Alice's title (社区之星)
 }
 # Path parameters that name no object of A's.
 LITERALS = {
@@ -454,6 +467,7 @@ LITERALS = {
     "end": "2026-01-31",
     # A dashboard table (its key): the inactive members, which name residents.
     "key": "inactive",
+    "paper": "a4",  # the notice board's poster
 }
 # API body fields: field → value, filled from the world where it names A's objects.
 BODY: dict[str, Any] = {
@@ -685,6 +699,9 @@ def world(db) -> World:
         "community": a.pk,
         "transaction": award.transaction.public_id,
         "hold": hold.public_id,
+        "title": Title.objects.create(
+            programme=p1, member=alice, name="社区之星", year=2025, rank=1, points=70
+        ).public_id,
         "approval": request_approval(
             kind="adjust", member=alice, amount=3, reason="x", actor=a_admin
         ).pk,
