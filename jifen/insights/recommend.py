@@ -129,8 +129,8 @@ def score(activity: Activity, profile: Profile) -> tuple[float, list[str]]:
 
 
 def profile_of(member: Member, *, before: datetime | None = None) -> Profile:
-    """The resident's profile from the attendances before `before` (all of them if None):
-    three grouped queries, and one for the household's sign-ups."""
+    """The resident's profile from the attendances and the household's sign-ups before
+    `before` (all of them if None): three grouped queries, and one for the sign-ups."""
     attended = Attendance.objects.filter(activity__programme_id=member.programme_id)
     if before is not None:
         attended = attended.filter(checked_in_at__lt=before)
@@ -143,6 +143,8 @@ def profile_of(member: Member, *, before: datetime | None = None) -> Profile:
         rows = SignUp.objects.filter(member__household_id=member.household_id).exclude(
             member=member
         )
+        if before is not None:
+            rows = rows.filter(created_at__lt=before)
         signups = frozenset(rows.values_list("activity_id", flat=True))
     tags = tuple(str(t) for t in member.interest_tags or [])
     return Profile(

@@ -248,15 +248,6 @@ def _replay(
     return out
 
 
-def _config(award: _Award) -> object:
-    # The rule's current numbers: its caps are the ones a replay today would meet.
-    return (
-        Rule.objects.get(pk=award.rule.pk).versions.order_by("-number").first().config
-        if award.rule
-        else {}
-    )
-
-
 def _take(
     used: dict[tuple[str, str], int], limits: list[Limit], amount: int, truncate: bool
 ) -> int:
@@ -372,6 +363,6 @@ def _quotas(
         quota = None
         if policy.quotas_enabled:
             quota = quota_for(community.population, policy.quota_tiers or None) * months
-        b, a = used.get(community.pk, [0, 0])
-        out.append(QuotaUse(community.name, quota, b, a))
+        was, would = used.get(community.pk, [0, 0])
+        out.append(QuotaUse(community.name, quota, was, would))
     return out

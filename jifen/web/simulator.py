@@ -68,8 +68,10 @@ class SimulationForm(forms.Form):
     def __init__(self, *args: Any, codes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [("", "—"), *codes]
-        self.fields["rule"].choices = choices
-        self.fields["bonus_rule"].choices = choices
+        for name in ("rule", "bonus_rule"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = choices
 
     def change(self) -> Change:
         data = self.cleaned_data

@@ -2,7 +2,8 @@
 cannot join."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -36,11 +37,11 @@ class World:
     patrol: Rule
 
 
-def _soon(days: float) -> object:
+def _soon(days: float) -> datetime:
     return clock.now() + timedelta(days=days)
 
 
-def _activity(rule: Rule, days: float, **fields: object) -> Activity:
+def _activity(rule: Rule, days: float, **fields: Any) -> Activity:
     fields.setdefault("category", rule.category)
     return make_activity(rule=rule, starts_at=_soon(days), **fields)
 
