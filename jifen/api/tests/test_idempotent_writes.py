@@ -18,6 +18,7 @@ from jifen.ledger.services import award_points, hold_points, request_approval
 from jifen.lib import clock
 from jifen.programmes.cardtokens import card_token
 from jifen.programmes.models import Member, RoleKind
+from jifen.recognition.models import Preference
 from jifen.testing import make_member, make_staff
 from jifen.testing_earning import EARNING_MODELS, make_earning_world
 from jifen.testing_rewards import REWARD_MODELS, make_rewards_world
@@ -333,6 +334,20 @@ REWARD_WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
         (P + "/redemptions/{r_code}/cancel", None),
     ),
 }
+RECOGNITION_WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
+    "PUT /me/recognition-preference": (
+        "resident",
+        P + "/me/recognition-preference",
+        {"hide_name": True},
+        ("", {"hide_name": False}),
+    ),
+    "PATCH /recognition-settings": (
+        "admin",
+        P + "/recognition-settings",
+        {"monthly_top": 15},
+        ("", {"monthly_top": 16}),
+    ),
+}
 # Operation → (who calls, path, body, another path or body that the same key must refuse).
 WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
     "POST /members": ("admin", P + "/members", "{new_member}", ("", "{other_member}")),
@@ -393,6 +408,7 @@ WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
     ),
     **EARNING_WRITES,
     **REWARD_WRITES,
+    **RECOGNITION_WRITES,
 }
 
 
@@ -497,6 +513,7 @@ def state() -> list[Any]:
         AuditEntry.objects.count(),
         *[list(model.objects.order_by("pk").values()) for model in EARNING_MODELS],
         *[list(model.objects.order_by("pk").values()) for model in REWARD_MODELS],
+        list(Preference.objects.order_by("pk").values_list("hide_name", flat=True)),
     ]
 
 

@@ -130,6 +130,18 @@ ROUTES: dict[str, Access] = {
     "set_language": Access(ANYONE),
     "landing": Access(ANYONE),
     "transparency": Access(ANYONE),
+    # The leaderboards, stars and recognition settings (jifen/web/recognition.py,
+    # jifen/api/recognition.py): public boards name residents only as the programme shows them.
+    "leaderboard": Access(ANYONE),
+    "resident-recognition": Access(RESIDENT),
+    "resident-recognition-preference": Access(RESIDENT),
+    "console-recognition": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/leaderboard": Access(ANYONE),
+    "GET /api/v1/programmes/{slug}/me/ranks": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/me/stars": Access(RESIDENT),
+    "PUT /api/v1/programmes/{slug}/me/recognition-preference": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/recognition-settings": Access(STAFF),
+    "PATCH /api/v1/programmes/{slug}/recognition-settings": Access(STAFF),
     # The notice board, its poster, titles and certificates (jifen/web/board.py,
     # jifen/api/board.py): the public board names residents only as the programme shows them.
     "board": Access(ANYONE),
@@ -440,6 +452,8 @@ PARAMS = {
 # Path parameters that name no object of A's.
 LITERALS = {
     "fmt": "csv",
+    "board": "members",  # a leaderboard and its period
+    "period": "month",
     "action": "settle",
     "decision": "approve",
     # An invitation's token is itself the right to open it; a wrong one must open nothing.
@@ -518,6 +532,15 @@ BODY: dict[str, Any] = {
     "rules": ["rules-page-rule"],
     "per_minute": 10,
     "brought_by": "{member}",
+    # The recognition settings and the opt-out (jifen/api/recognition.py).
+    "hide_name": True,
+    "star_thresholds": [10, 20],
+    "star_names": [],
+    "name_display": "anonymous",
+    "monthly_top": 5,
+    "yearly_top": 5,
+    "title_name": "X",
+    "title_count": 5,
     "method": "name",
     "token": "not-a-card",
     "card": "not-a-card",
