@@ -4,12 +4,13 @@
   读书 and 体育 name culture and sport; 垃圾分类 sorting; 助老 the elderly; 环保 clean-up;
   志愿服务 service and patrols), or that appears in its title;
 - their history: the share of the activities they attended that were of its category, and
-  whether they attended one under its very rule;
+  the share that were under its very rule;
 - their neighbours: the share of their household's attendances of its category, the share of
-  their community's others', and household members already signed up for it.
+  their community's others' that were under its rule, and household members already signed
+  up for it.
 
-    score = 3·interest + 1·tag in title + 2·own share + 1·same rule
-            + 1.5·household share + 1·community share + 1·household signed up
+    score = 3·interest + 1·tag in title + 2·own category share + 1·own rule share
+            + 1.5·household category share + 1·community rule share + 1·household signed up
 
 Only activities the resident can join now are offered: open, not started, sign-up open, not
 full, of their community (or everyone's), that they are eligible for and not signed up to.
@@ -19,8 +20,9 @@ a profile as it stood before a moment."""
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from jifen.earning import rules
@@ -49,6 +51,7 @@ TAG_CATEGORIES: dict[str, tuple[str, ...]] = {
     "volunteer": ("service", "patrol", "elderly"),
     "patrol": ("patrol",),
 }
+K = TypeVar("K", str, int)
 WEIGHTS = {
     "interest": 3.0,
     "title": 1.0,
@@ -67,9 +70,9 @@ class Profile:
     tags: tuple[str, ...]
     interests: frozenset[str]  # categories their tags name
     own: Counter[str]  # their attendances per category
-    rules: frozenset[int]  # rules of the activities they attended
+    rules: Counter[int]  # their attendances per rule
     household: Counter[str]  # their household's (others') attendances per category
-    community: Counter[str]  # their community's attendances per category
+    community: Counter[int]  # their community's (others') attendances per rule
     household_signups: frozenset[int]  # activities their household's others signed up to
 
 
@@ -84,9 +87,9 @@ class Recommendation:
         return self.reasons[0] if self.reasons else ""
 
 
-def _share(counts: Counter[str], category: str) -> float:
+def _share(counts: Counter[K], key: K) -> float:
     total = sum(counts.values())
-    return counts[category] / total if total else 0.0
+    return counts[key] / total if total else 0.0
 
 
 def score(activity: Activity, profile: Profile) -> tuple[float, list[str]]:
@@ -110,13 +113,16 @@ def score(activity: Activity, profile: Profile) -> tuple[float, list[str]]:
             WEIGHTS["own"] * _share(profile.own, category),
             _("You often take part in %(category)s") % {"category": label},
         ),
-        (WEIGHTS["rule"] * (activity.rule_id in profile.rules), _("Like an activity you attended")),
+        (
+            WEIGHTS["rule"] * _share(profile.rules, activity.rule_id),
+            _("Like an activity you attended"),
+        ),
         (
             WEIGHTS["household"] * _share(profile.household, category),
             _("Your household takes part in %(category)s") % {"category": label},
         ),
         (
-            WEIGHTS["community"] * _share(profile.community, category),
+            WEIGHTS["community"] * _share(profile.community, activity.rule_id),
             _("Popular with your neighbours"),
         ),
         (
@@ -151,13 +157,16 @@ def profile_of(member: Member, *, before: datetime | None = None) -> Profile:
         tags,
         frozenset(c for t in tags for c in TAG_CATEGORIES.get(t.lower(), ())),
         _per_category(own),
-        frozenset(own.values_list("activity__rule_id", flat=True)),
+        _per_rule(own),
         household,
-        _per_category(
-            attended.filter(member__community_id=member.community_id).exclude(member=member)
-        ),
+        _per_rule(attended.filter(member__community_id=member.community_id).exclude(member=member)),
         signups,
     )
+
+
+def _per_rule(rows: QuerySet[Attendance]) -> Counter[int]:
+    grouped = rows.values("activity__rule_id").annotate(n=Count("id"))
+    return Counter({r["activity__rule_id"]: r["n"] for r in grouped})
 
 
 def _per_category(rows: object) -> Counter[str]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from jifen.earning import rules
@@ -32,7 +32,7 @@ from jifen.earning.models import Earning, Rule
 from jifen.insights import metrics
 from jifen.ledger.accounts import policy_of
 from jifen.ledger.limits import Limit
-from jifen.ledger.models import AccountKind, Asset, Counter, Posting, Transaction, TransactionKind
+from jifen.ledger.models import WALLETS, Asset, Counter, Posting, Transaction, TransactionKind
 from jifen.ledger.policy import award_limits, quota_for, truncates
 from jifen.lib.errors import InvalidInput
 from jifen.lib.periods import period_key
@@ -81,7 +81,7 @@ class Side:
     members: int  # members who earned something
     gini: float | None  # None when nothing was earned
     earned: list[int]  # members per bucket of points earned in the period (those who earned)
-    balances: list[int]  # member wallets per bucket of balance at its end
+    balances: list[int]  # wallets (members' and households') per bucket of balance at its end
     by_rule: dict[str, int]  # points issued per rule code ("" for awards without a rule)
 
 
@@ -113,6 +113,7 @@ class _Award:
     base: int  # the rule version's base points, 0 when it has none
     charged: list[list[int]]
     config: rules.RuleConfig | None = None  # the rule version's, whose caps it met
+    wallet: int = 0  # the account it credited: the member's, or the household's
 
 
 def simulate(scope: StaffScope, *, start: date, end: date, change: Change) -> Simulation:
@@ -178,7 +179,10 @@ def _awards(scope: StaffScope, since: datetime, until: datetime) -> list[_Award]
             reversal__isnull=True,
             postings__asset=Asset.POINTS,
         )
-        .annotate(credited=Sum("postings__amount", filter=Q(postings__amount__gt=0)))
+        .annotate(
+            credited=Sum("postings__amount", filter=Q(postings__amount__gt=0)),
+            wallet=Max("postings__account_id", filter=Q(postings__amount__gt=0)),
+        )
         .select_related("member__community")
         .order_by("created_at", "id")
     )
@@ -188,7 +192,10 @@ def _awards(scope: StaffScope, since: datetime, until: datetime) -> list[_Award]
             "rule_version__rule__programme"
         )
     }
-    return [_award(tx, earnings.get(tx.pk)) for tx in txs]
+    awards = [_award(tx, earnings.get(tx.pk)) for tx in txs]
+    for award, tx in zip(awards, txs, strict=True):
+        award.wallet = int(getattr(tx, "wallet", 0) or 0)
+    return awards
 
 
 def _award(tx: Transaction, earning: Earning | None) -> _Award:
@@ -294,24 +301,25 @@ def _earned_before(scope: StaffScope, since: datetime) -> set[int]:
 
 
 def _balances(scope: StaffScope, until: datetime) -> dict[int, int]:
-    """Each of the scope's members' own wallet balance at the period's end."""
+    """Each wallet's balance at the period's end, by account: the scope's members' own and
+    their households' (a programme that pools points credits the household)."""
     rows = (
         Posting.objects.filter(
-            account__kind=AccountKind.MEMBER,
+            Q(account__member__in=scope.members()) | Q(account__household__in=scope.households()),
+            account__kind__in=WALLETS,
             account__asset=Asset.POINTS,
-            account__member__in=scope.members(),
             transaction__created_at__lt=until,
         )
-        .values("account__member_id")
+        .values("account_id")
         .annotate(total=Sum("amount"))
     )
-    return {r["account__member_id"]: int(r["total"]) for r in rows}
+    return {r["account_id"]: int(r["total"]) for r in rows}
 
 
 def _deltas(awards: list[_Award], before: dict[int, int], after: dict[int, int]) -> dict[int, int]:
     deltas: dict[int, int] = defaultdict(int)
     for i, a in enumerate(awards):
-        deltas[a.member.pk] += after[i] - before[i]
+        deltas[a.wallet] += after[i] - before[i]
     return deltas
 
 
