@@ -15,7 +15,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from jifen.lib.errors import DomainError
-from jifen.programmes.cards import ACCENT, _draw_text
+from jifen.lib.periods import local
+from jifen.programmes.cards import ACCENT, _draw_text, _width
 from jifen.programmes.models import Member
 from jifen.recognition.models import Title
 from jifen.recognition.names import settings_of
@@ -111,7 +112,7 @@ def _certificate(member: Member, heading: str, words: str, link: str, on: dateti
     _draw_text(pdf, heading, left, height - 84 * mm, size=24, width=text_width)
     _draw_text(pdf, member.display_name, left, height - 106 * mm, size=28, width=text_width)
     _draw_lines(pdf, words, left, height - 124 * mm, text_width - QR)
-    day = on.date().isoformat()
+    day = local(on, member.programme.timezone).date().isoformat()
     _draw_text(pdf, day, left, 28 * mm, size=12, width=60 * mm, gray=0.3)
     draw_qr(pdf, link, width - 30 * mm - QR, 26 * mm, QR)
     hint = _("Scan to check the entries behind it in the public log")
@@ -122,7 +123,20 @@ def _certificate(member: Member, heading: str, words: str, link: str, on: dateti
 
 
 def _draw_lines(pdf: Canvas, words: str, x: float, y: float, width: float) -> None:
-    """The sentence cut into lines of at most 30 characters (Chinese has no spaces)."""
-    for start in range(0, len(words), 30):
-        _draw_text(pdf, words[start : start + 30], x, y, size=15, width=width)
+    """The sentence in lines that fit `width`, cut at a space where there is one (Chinese
+    has none, so it is cut between characters)."""
+    for line in wrapped(words, width, size=15):
+        _draw_text(pdf, line, x, y, size=15, width=width)
         y -= 9 * mm
+
+
+def wrapped(words: str, width: float, *, size: float) -> list[str]:
+    lines, line = [], ""
+    for char in words:
+        if _width(line + char, size) <= width:
+            line += char
+            continue
+        cut = line.rfind(" ")
+        head, line = (line[:cut], line[cut + 1 :] + char) if cut > 0 else (line, char)
+        lines.append(head)
+    return [*lines, line] if line else lines

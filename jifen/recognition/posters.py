@@ -12,6 +12,7 @@ from reportlab.lib.pagesizes import A3, A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from jifen.lib.periods import local
 from jifen.programmes.cards import _draw_text, _row_rectangles
 from jifen.recognition.board import Board
 from jifen.transparency.models import TreeHead
@@ -98,7 +99,7 @@ def _draw_awards(writer: _Writer, board: Board) -> None:
 def _draw_notices(writer: _Writer, board: Board) -> None:
     writer.line(_("On public notice now"), 14)
     for n in board.notices:
-        until = n.ends_at.date().isoformat() if n.ends_at else ""
+        until = local(n.ends_at, board.programme.timezone).date().isoformat() if n.ends_at else ""
         mark = " · " + _("objected to") if n.objected else ""
         writer.line(f"{n.name} · {n.community} · {n.rule} · {n.points} · {until}{mark}", 10)
     writer.line(_("Objections this month: %(count)s") % {"count": len(board.objections)}, 14)

@@ -111,3 +111,8 @@ def test_the_api_lists_titles_and_gives_the_residents_certificate(client, reside
     assert "社区之星" in pdf_text(client.get(url, {"title": title["public_id"]}).content)
     assert "1100" in pdf_text(client.get(url).content)
     assert client.get(url, {"title": "nosuchtitle"}).status_code == 404
+
+
+def test_a_long_sentence_is_cut_at_spaces_or_between_chinese_characters():
+    assert certificates.wrapped("In 2025 Alice earned", 95, size=15) == ["In 2025 Alice", "earned"]
+    assert certificates.wrapped("王秀英为社区服务", 50, size=15) == ["王秀英", "为社区", "服务"]
