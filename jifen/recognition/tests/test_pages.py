@@ -4,6 +4,8 @@ show (a phone number, an opted-out name)."""
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse as django_reverse
 from django.utils import translation
 
@@ -143,3 +145,12 @@ def test_a_community_limited_admin_and_another_programmes_admin_get_404(
     assert client.get(reverse("console-recognition", args=[programme.slug])).status_code == 404
     client.force_login(other_admin)
     assert client.get(reverse("console-recognition", args=[programme.slug])).status_code == 404
+
+
+def test_the_board_reads_as_many_queries_for_two_places_as_for_six(client, programme, people, now):
+    client.get(board_url(programme))  # the session and the settings exist from here on
+    with CaptureQueriesContext(connection) as six:
+        client.get(board_url(programme))
+    with CaptureQueriesContext(connection) as two:
+        client.get(board_url(programme, board="households", period="all"))
+    assert len(two) == len(six) <= 6
