@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from jifen.accounts.models import User
 from jifen.ledger.models import WALLETS, Asset, Posting, TransactionKind
 from jifen.lib import clock
 from jifen.lib.errors import DomainError
@@ -62,10 +63,10 @@ def earned_postings(programme: Programme) -> QuerySet[Posting]:
 def top_earners(programme: Programme, year: int, *, count: int) -> list[Earner]:
     """The `count` members who earned most in `year`, most first (ties: the earlier member)."""
     start, end = year_bounds(programme, year)
-    rows = earned_postings(programme).filter(
+    in_year = earned_postings(programme).filter(
         transaction__created_at__gte=start, transaction__created_at__lt=end
     )
-    rows = rows.values_list("transaction__member_id", "amount", "transaction__public_id")
+    rows = in_year.values_list("transaction__member_id", "amount", "transaction__public_id")
     points: dict[int, int] = defaultdict(int)
     behind: dict[int, list[str]] = defaultdict(list)
     for member_id, amount, public_id in rows.order_by("transaction_id"):
@@ -85,7 +86,7 @@ def titles_of(programme: Programme, year: int | None = None) -> QuerySet[Title]:
     return titles.filter(year=year) if year is not None else titles
 
 
-def give_titles(*, programme: Programme, year: int, actor: object = None) -> list[Title]:
+def give_titles(*, programme: Programme, year: int, actor: User | None = None) -> list[Title]:
     """Give the year's titles to its top earners, once: called again, it returns the titles
     already given. Raises YearNotOver."""
     if not year_is_over(programme, year):
@@ -103,7 +104,7 @@ def give_titles(*, programme: Programme, year: int, actor: object = None) -> lis
 
 
 def _create(
-    programme: Programme, year: int, name: str, earners: list[Earner], actor: object
+    programme: Programme, year: int, name: str, earners: list[Earner], actor: User | None
 ) -> list[Title]:
     members = Member.objects.in_bulk([e.member_id for e in earners])
     titles = [
