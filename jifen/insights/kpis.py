@@ -71,19 +71,20 @@ class GrowthMonth:
     month: str
     new: int
     members: int
-    target: int
+    target: int | None  # none without members at the start to grow from
 
 
 def member_growth(scope: StaffScope) -> list[GrowthMonth]:
     """Members who joined each month and the members at its end, against the target of
-    +20 % a year compounded from the members at the start of the first month."""
+    +20 % a year compounded from the members at the start of the first month (no target when
+    there were none: nothing grows from zero by a percentage)."""
     spans = months_of(scope)
     first = spans[0].start.date()
     baseline = scope.members().filter(joined_on__lt=first).count()
     totals = _joined_before(scope, spans)
     rows, before = [], baseline
     for n, (span, total) in enumerate(zip(spans, totals, strict=True), start=1):
-        target = metrics.growth_target(baseline, n)
+        target = metrics.growth_target(baseline, n) if baseline else None
         rows.append(GrowthMonth(span.label, total - before, total, target))
         before = total
     return rows

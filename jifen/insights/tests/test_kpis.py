@@ -16,6 +16,9 @@ import pytest
 from jifen.insights import kpis
 from jifen.insights.kpis import BucketRow, FlowMonth, GrowthMonth, LiabilityRow, PeopleMonth
 from jifen.ledger.queries import summary_of
+from jifen.programmes.access import access_programme
+from jifen.programmes.models import RoleKind
+from jifen.testing import make_staff
 
 
 def _month(rows, month):
@@ -102,3 +105,12 @@ def test_volunteer_retention_per_year(everyone):
     assert (rows["2026"].active_before, rows["2026"].retained, rows["2026"].rate) == (2, 1, 0.5)
     # nobody was active in 2024: no rate
     assert (rows["2025"].active_before, rows["2025"].rate) == (0, None)
+
+
+def test_no_growth_target_without_members_to_grow_from(world, programme, other_community):
+    reviewer = make_staff(programme=programme, kind=RoleKind.REVIEWER, community=other_community)
+    west = access_programme(reviewer, "xingfuli", "view_insights")
+    # the west's only member, D, joined in May: nobody at the start of the window
+    rows = kpis.member_growth(west)
+    assert _month(rows, "2026-05") == GrowthMonth("2026-05", 1, 1, None)
+    assert {row.target for row in rows} == {None}
