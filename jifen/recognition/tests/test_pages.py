@@ -154,3 +154,12 @@ def test_the_board_reads_as_many_queries_for_two_places_as_for_six(client, progr
     with CaptureQueriesContext(connection) as two:
         client.get(board_url(programme, board="households", period="all"))
     assert len(two) == len(six) <= 6
+
+
+def test_the_residents_home_and_the_console_link_to_recognition(client, programme, admin, people):
+    client.force_login(make_resident_user(member=people["wang"]))
+    home = client.get(reverse("resident-home", args=[programme.slug])).content.decode()
+    assert reverse("resident-recognition", args=[programme.slug]) in home
+    client.force_login(admin)
+    console = client.get(reverse("console-recognition", args=[programme.slug])).content.decode()
+    assert f'href="{reverse("console-recognition", args=[programme.slug])}"' in console
