@@ -90,6 +90,9 @@ class World:
     # Rewards, by name: store (the community's), reward (out of stock, with a waitlist: its
     # page has both forms), redemption (the member's open code), wait (the member's wait).
     rewards: dict[str, Any] = field(default_factory=dict)
+    # Voices, by name: survey (open, the programme's), draft (a survey not opened yet),
+    # feedback (the member's, open).
+    voices: dict[str, Any] = field(default_factory=dict)
 
 
 def make_world() -> World:
@@ -135,7 +138,19 @@ def make_world() -> World:
         claims=_claims_of(member, other, admin),
         activity=_activity_of(member),
         rewards=_rewards_of(member),
+        voices=_voices_of(member),
     )
+
+
+def _voices_of(member: Member) -> dict[str, Any]:
+    from jifen.voices import services as voices_services
+    from jifen.voices.testing import make_survey
+
+    return {
+        "survey": make_survey(programme=member.programme),
+        "draft": make_survey(programme=member.programme, opened=False),
+        "feedback": voices_services.post_feedback(member=member, text="路灯坏了"),
+    }
 
 
 def _claims_of(member: Member, other: Member, admin: User) -> dict[str, Any]:

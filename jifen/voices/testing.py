@@ -29,3 +29,18 @@ def make_survey(
 def answers_of(survey: Survey, *values: object) -> dict[int, object]:
     """Question id → value, in the survey's question order."""
     return {q.pk: v for q, v in zip(survey.questions.all(), values, strict=False)}
+
+
+def voices_models() -> list[type]:
+    """The voices tables, for the API sweeps' before-and-after snapshots."""
+    from jifen.voices import models
+
+    return [
+        models.Survey,
+        models.Question,
+        models.Participation,
+        models.Response,
+        models.Answer,
+        models.Feedback,
+        models.Reply,
+    ]

@@ -48,9 +48,9 @@ QUESTION_ROWS = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _own_survey(request: HttpRequest, slug: str, survey_id: str) -> tuple[Any, Survey]:
+def _own_survey(request: HttpRequest, slug: str, public_id: str) -> tuple[Any, Survey]:
     member = current_member(request, slug)
-    survey = services.surveys_for(member).filter(public_id=survey_id[:ID_LENGTH]).first()
+    survey = services.surveys_for(member).filter(public_id=public_id[:ID_LENGTH]).first()
     if survey is None:
         raise Http404
     return member, survey
@@ -73,9 +73,9 @@ def my_surveys(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @once_per_form
-def answer_page(request: HttpRequest, slug: str, survey_id: str) -> HttpResponse:
+def answer_page(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     """The survey's questions as a form; POST answers them, once."""
-    member, survey = _own_survey(request, slug, survey_id)
+    member, survey = _own_survey(request, slug, public_id)
     questions = list(survey.questions.all())
     answered = services.has_answered(survey, member)
     status = 200
@@ -235,10 +235,10 @@ def survey_list(request: SignedInRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @once_per_form
-def survey_page(request: SignedInRequest, slug: str, survey_id: str) -> HttpResponse:
+def survey_page(request: SignedInRequest, slug: str, public_id: str) -> HttpResponse:
     """A survey's results; POST opens or closes it (`action`)."""
     scope = access_programme(request.user, slug, CAN)
-    survey = access_survey(scope, survey_id[:ID_LENGTH])
+    survey = access_survey(scope, public_id[:ID_LENGTH])
     if request.method == "POST":
         action = request.POST.get("action", "")
         changeable = access_survey(scope, survey.public_id, change=True)
@@ -266,16 +266,14 @@ def survey_page(request: SignedInRequest, slug: str, survey_id: str) -> HttpResp
 
 
 @require_GET
-def survey_export(request: SignedInRequest, slug: str, survey_id: str, fmt: str) -> HttpResponse:
+def survey_export(request: SignedInRequest, slug: str, public_id: str, fmt: str) -> HttpResponse:
     scope = access_programme(request.user, slug, CAN)
-    survey = access_survey(scope, survey_id[:ID_LENGTH])
+    survey = access_survey(scope, public_id[:ID_LENGTH])
     found = results(survey, community_ids=result_communities(scope))
     if fmt == "csv":
         response = HttpResponse(exports.results_csv(found), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        response = HttpResponse(exports.results_xlsx(found), content_type=XLSX)
     else:
-        raise Http404
+        response = HttpResponse(exports.results_xlsx(found), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="survey-{survey.public_id}.{fmt}"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -310,13 +308,11 @@ def feedback_list(request: SignedInRequest, slug: str) -> HttpResponse:
 @require_POST
 @once_per_form
 def feedback_action(
-    request: SignedInRequest, slug: str, feedback_id: str, action: str
+    request: SignedInRequest, slug: str, public_id: str, action: str
 ) -> HttpResponse:
     """Reply to a feedback (`reply`, with its text) or close it (`close`)."""
     scope = access_programme(request.user, slug, CAN)
-    feedback = access_feedback(scope, feedback_id[:ID_LENGTH])
-    if action not in ("reply", "close"):
-        raise Http404
+    feedback = access_feedback(scope, public_id[:ID_LENGTH])
     try:
         if action == "reply":
             form = ReplyForm(request.POST)
@@ -381,20 +377,34 @@ def newsletter_file(request: HttpRequest, slug: str, month: str) -> HttpResponse
 
 urlpatterns = [
     path("p/<slug:slug>/me/surveys/", my_surveys, name="resident-surveys"),
-    path("p/<slug:slug>/me/surveys/<str:survey_id>/", answer_page, name="resident-survey"),
+    path("p/<slug:slug>/me/surveys/<str:public_id>/", answer_page, name="resident-survey"),
     path("p/<slug:slug>/me/feedback/", my_feedback, name="resident-feedback"),
     path("p/<slug:slug>/console/surveys/", survey_list, name="console-surveys"),
-    path("p/<slug:slug>/console/surveys/<str:survey_id>/", survey_page, name="console-survey"),
+    path("p/<slug:slug>/console/surveys/<str:public_id>/", survey_page, name="console-survey"),
     path(
-        "p/<slug:slug>/console/surveys/<str:survey_id>/results.<str:fmt>",
+        "p/<slug:slug>/console/surveys/<str:public_id>/results.csv",
         survey_export,
-        name="console-survey-export",
+        {"fmt": "csv"},
+        name="console-survey-csv",
+    ),
+    path(
+        "p/<slug:slug>/console/surveys/<str:public_id>/results.xlsx",
+        survey_export,
+        {"fmt": "xlsx"},
+        name="console-survey-xlsx",
     ),
     path("p/<slug:slug>/console/feedback/", feedback_list, name="console-feedback"),
     path(
-        "p/<slug:slug>/console/feedback/<str:feedback_id>/<str:action>/",
+        "p/<slug:slug>/console/feedback/<str:public_id>/reply/",
         feedback_action,
-        name="console-feedback-action",
+        {"action": "reply"},
+        name="console-feedback-reply",
+    ),
+    path(
+        "p/<slug:slug>/console/feedback/<str:public_id>/close/",
+        feedback_action,
+        {"action": "close"},
+        name="console-feedback-close",
     ),
     path("p/<slug:slug>/newsletter/<str:month>/", newsletter_page, name="newsletter"),
     path("p/<slug:slug>/newsletter/<str:month>/pdf", newsletter_file, name="newsletter-pdf"),

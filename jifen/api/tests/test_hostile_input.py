@@ -140,8 +140,18 @@ REWARDS_PARAMS: dict[str, Callable[[RewardsWorld], Any]] = {
 }
 
 
+# The voices routes' objects (jifen.testing_hostile's voices): a draft to open or change.
+VOICES_IN_STATE = {
+    f"{E}/surveys/{{survey_id}}/open": "draft",
+    f"{E}/surveys/{{survey_id}}": "draft",
+}
+
+
 def object_of(world: World, path: str, name: str) -> str | None:
     """The earning or rewards object a route's parameter names, None for other parameters."""
+    if name in ("survey_id", "feedback_id") and world.voices:
+        which = "feedback" if name == "feedback_id" else VOICES_IN_STATE.get(path, "survey")
+        return str(world.voices[which].public_id)
     rewards = getattr(world, "reward_world", None)
     in_rewards = REWARDS_IN_STATE.get(path, {}).get(name) or REWARDS_PARAMS.get(name)
     if in_rewards is not None and rewards is not None:
@@ -327,6 +337,7 @@ def rewards_named(world: World) -> dict[str, Any]:
 
 
 # Fields that one operation needs otherwise than its name says.
+SURVEY_Q = {"kind": "text", "text": "ok", "required": True}
 FOR_OPERATION: dict[str, Callable[[ApiWorld, dict[str, Any]], dict[str, Any]]] = {
     f"POST {E}/rules": lambda w, body: {**body, "kind": "fixed"},
     f"POST {E}/activities/{{activity_id}}/checkins/phone": lambda w, body: {
@@ -342,6 +353,14 @@ FOR_OPERATION: dict[str, Callable[[ApiWorld, dict[str, Any]], dict[str, Any]]] =
     f"PATCH {E}/rewards/{{reward}}": lambda w, body: {**body, "kind": "goods"},
     f"POST {E}/stores": lambda w, body: {**body, "kind": "supermarket"},
     f"PATCH {E}/stores/{{store}}": lambda w, body: {**body, "kind": "supermarket"},
+    f"POST {E}/surveys": lambda w, body: {**body, "kind": "other", "questions": [SURVEY_Q]},
+    f"PATCH {E}/surveys/{{survey_id}}": lambda w, body: {**body, "questions": [SURVEY_Q]},
+    f"POST {E}/me/surveys/{{survey_id}}/answers": lambda w, body: {
+        "answers": [
+            {"question": q.pk, "score": 5 if q.kind == "satisfaction" else 9}
+            for q in w.voices["survey"].questions.exclude(kind="text")
+        ]
+    },
     f"POST {E}/counter/{{store}}/verify": lambda w, body: {
         **body,
         "code": w.reward_world.code.code,  # type: ignore[union-attr]

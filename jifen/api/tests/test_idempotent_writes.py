@@ -22,6 +22,8 @@ from jifen.recognition.models import Preference
 from jifen.testing import make_member, make_staff
 from jifen.testing_earning import EARNING_MODELS, make_earning_world
 from jifen.testing_rewards import REWARD_MODELS, make_rewards_world
+from jifen.voices import services as voices_services
+from jifen.voices.testing import make_survey, voices_models
 
 P = "/programmes/{slug}"
 A = P + "/activities/{activity}"
@@ -348,6 +350,48 @@ RECOGNITION_WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
         ("", {"monthly_top": 16}),
     ),
 }
+# The voices writes (jifen.api.voices), in the same shape.
+SURVEY = {"title": "A", "questions": [{"kind": "text", "text": "x"}]}
+VOICE_WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
+    "POST /me/surveys/{survey_id}/answers": (
+        "resident",
+        P + "/me/surveys/{v_survey}/answers",
+        {"answers": [{"question": "{v_q1}", "score": 5}, {"question": "{v_q2}", "score": 9}]},
+        ("", {"answers": [{"question": "{v_q1}", "score": 4}, {"question": "{v_q2}", "score": 9}]}),
+    ),
+    "POST /me/feedback": ("resident", P + "/me/feedback", {"text": "A"}, ("", {"text": "B"})),
+    "POST /surveys": ("admin", P + "/surveys", SURVEY, ("", {**SURVEY, "title": "B"})),
+    "PATCH /surveys/{survey_id}": (
+        "admin",
+        P + "/surveys/{v_draft}",
+        {"title": "A"},
+        ("", {"title": "B"}),
+    ),
+    "POST /surveys/{survey_id}/open": (
+        "admin",
+        P + "/surveys/{v_draft}/open",
+        None,
+        (P + "/surveys/{v_draft}/close", None),
+    ),
+    "POST /surveys/{survey_id}/close": (
+        "admin",
+        P + "/surveys/{v_survey}/close",
+        None,
+        (P + "/surveys/{v_survey}/open", None),
+    ),
+    "POST /feedback/{feedback_id}/replies": (
+        "admin",
+        P + "/feedback/{v_feedback}/replies",
+        {"text": "A"},
+        ("", {"text": "B"}),
+    ),
+    "POST /feedback/{feedback_id}/close": (
+        "admin",
+        P + "/feedback/{v_feedback}/close",
+        None,
+        (P + "/feedback/{v_feedback}/replies", {"text": "B"}),
+    ),
+}
 # Operation → (who calls, path, body, another path or body that the same key must refuse).
 WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
     "POST /members": ("admin", P + "/members", "{new_member}", ("", "{other_member}")),
@@ -408,6 +452,7 @@ WRITES: dict[str, tuple[str, str, Any, tuple[str, Any]]] = {
     ),
     **EARNING_WRITES,
     **REWARD_WRITES,
+    **VOICE_WRITES,
     **RECOGNITION_WRITES,
 }
 
@@ -437,6 +482,7 @@ def world(programme, member, resident, member_body, reviewer):
     return {
         **_earning_world(member, reviewer),
         **_rewards_world(member),
+        **_voices_world(member),
         "slug": programme.slug,
         "member": member.public_id,
         "new_member": member_body,
@@ -503,6 +549,19 @@ def _rewards_world(member) -> dict[str, Any]:
     }
 
 
+def _voices_world(member) -> dict[str, Any]:
+    """An open survey (its first two questions' ids), a draft and the member's feedback."""
+    survey = make_survey(programme=member.programme)
+    q1, q2, _ = survey.questions.all()
+    return {
+        "v_survey": survey.public_id,
+        "v_q1": q1.pk,
+        "v_q2": q2.pk,
+        "v_draft": make_survey(programme=member.programme, opened=False).public_id,
+        "v_feedback": voices_services.post_feedback(member=member, text="x").public_id,
+    }
+
+
 def state() -> list[Any]:
     return [
         Transaction.objects.count(),
@@ -513,6 +572,7 @@ def state() -> list[Any]:
         AuditEntry.objects.count(),
         *[list(model.objects.order_by("pk").values()) for model in EARNING_MODELS],
         *[list(model.objects.order_by("pk").values()) for model in REWARD_MODELS],
+        *[list(model.objects.order_by("pk").values()) for model in voices_models()],
         list(Preference.objects.order_by("pk").values_list("hide_name", flat=True)),
     ]
 

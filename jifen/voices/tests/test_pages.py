@@ -109,7 +109,7 @@ def test_staff_make_open_and_read_a_survey(admin, resident, member, programme):
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     cells = [c for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
     assert "'=1+1" in cells and "=1+1" not in cells
-    assert console.get(f"{url}results.pdf").status_code == 404
+    assert console.get(f"{url}results.pdf").status_code == 404  # no such file
 
 
 def test_another_programme_is_not_found(other_admin, programme, member):

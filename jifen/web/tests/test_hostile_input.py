@@ -97,6 +97,10 @@ def path_value(world: World, name: str, before: str, member: Member) -> object:
         # The console's orders and settlements (jifen/web/orders.py, settlements.py).
         ("public_id", "orders"): world.rewards["redemption"].public_id if world.rewards else "",
         ("starts_on", ""): "2026-01-01",
+        # Voices (jifen/web/voices.py): the open survey, the member's feedback, a month.
+        ("public_id", "surveys"): world.voices["survey"].public_id if world.voices else "",
+        ("public_id", "feedback"): world.voices["feedback"].public_id if world.voices else "",
+        ("month", ""): "2026-11",
     }
     found = values.get((name, before), values.get((name, "")))
     if found is None:

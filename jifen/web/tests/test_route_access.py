@@ -91,6 +91,8 @@ from jifen.testing import (
 )
 from jifen.testing_rewards import make_reward, make_store
 from jifen.transparency.sequencer import seal_all
+from jifen.voices import services as voices_services
+from jifen.voices.testing import make_survey
 
 STAFF_KINDS = [RoleKind.ADMIN, RoleKind.ORGANIZER, RoleKind.REVIEWER, RoleKind.CASHIER]
 STAFF_KINDS.append(RoleKind.AUDITOR)
@@ -418,6 +420,34 @@ ROUTES: dict[str, Access] = {
     "console-insights": Access(STAFF),
     "console-insights-export": Access(STAFF),
     "GET /api/v1/programmes/{slug}/insights": Access(STAFF),
+    # Voices (jifen/web/voices.py, jifen/api/voices.py): A's survey and Alice's feedback are
+    # A's; the newsletter is the programme's (P1's is not public: its members and staff).
+    "resident-surveys": Access(RESIDENT),
+    "resident-survey": Access(RESIDENT, {"public_id": "survey"}),
+    "resident-feedback": Access(RESIDENT),
+    "console-surveys": Access(STAFF),
+    "console-survey": Access(STAFF, {"public_id": "survey"}),
+    "console-survey-csv": Access(STAFF, {"public_id": "survey"}),
+    "console-survey-xlsx": Access(STAFF, {"public_id": "survey"}),
+    "console-feedback": Access(STAFF),
+    "console-feedback-reply": Access(STAFF, {"public_id": "feedback"}),
+    "console-feedback-close": Access(STAFF, {"public_id": "feedback"}),
+    "newsletter": Access(MEMBERS),
+    "newsletter-pdf": Access(MEMBERS),
+    "GET /api/v1/programmes/{slug}/me/surveys": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/surveys/{survey_id}/answers": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/me/feedback": Access(RESIDENT),
+    "POST /api/v1/programmes/{slug}/me/feedback": Access(RESIDENT),
+    "GET /api/v1/programmes/{slug}/surveys": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/surveys": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/surveys/{survey_id}": Access(STAFF),
+    "PATCH /api/v1/programmes/{slug}/surveys/{survey_id}": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/surveys/{survey_id}/open": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/surveys/{survey_id}/close": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/surveys/{survey_id}/results": Access(STAFF),
+    "GET /api/v1/programmes/{slug}/feedback": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/feedback/{feedback_id}/replies": Access(STAFF),
+    "POST /api/v1/programmes/{slug}/feedback/{feedback_id}/close": Access(STAFF),
 }
 # Every other page of the Django admin (for the platform's operators) answers nobody here.
 OPERATOR_NAMESPACE = "admin:"
@@ -448,6 +478,8 @@ PARAMS = {
     "entry_id": "wait",
     "redemption_id": "redemption",
     "title": "title",  # Alice's title (社区之星)
+    "survey_id": "survey",  # A's survey, open
+    "feedback_id": "feedback",  # Alice's feedback
 }
 # Path parameters that name no object of A's.
 LITERALS = {
@@ -482,6 +514,7 @@ LITERALS = {
     # A dashboard table (its key): the inactive members, which name residents.
     "key": "inactive",
     "paper": "a4",  # the notice board's poster
+    "month": "2026-01",  # the newsletter's
 }
 # API body fields: field → value, filled from the world where it names A's objects.
 BODY: dict[str, Any] = {
@@ -582,6 +615,12 @@ BODY: dict[str, Any] = {
     "quantity": 1,
     "reward": "rewardpage01",
     "step": "notified",
+    # Voices: a survey, its answers, feedback.
+    "anonymous": True,
+    "is_template": False,
+    "questions": [{"kind": "text", "text": "x"}],
+    "answers": [],
+    "text": "x",
 }
 # A field whose name means another thing in one operation: route → field → value (a
 # valid body, so that the refusal comes from the access check, not from the schema).
@@ -592,6 +631,7 @@ BODY_FOR: dict[str, dict[str, Any]] = {
     "POST /api/v1/programmes/{slug}/stores": {"kind": "supermarket"},
     "PATCH /api/v1/programmes/{slug}/stores/{store}": {"kind": "supermarket"},
     "POST /api/v1/programmes/{slug}/redemptions/{redemption_id}/refuse": {"reason": "personal"},
+    "POST /api/v1/programmes/{slug}/surveys": {"kind": "other"},
 }
 # What a web form is sent: every field name the console's forms use, pointing at A.
 FORM = {
@@ -746,6 +786,7 @@ def world(db) -> World:
     device = create_device_key(programme=p1, name="bin", rules=[], actor=None).device
     ids["device"] = device.public_id
     ids |= _rewards_of(alice, a)
+    ids |= _voices_of(alice, a)
     _picture(LITERALS["reward"])
     callers, insiders = _callers(p1, b)
     return World(p1, a, ids, callers, insiders)
@@ -791,6 +832,13 @@ def _rewards_of(alice: Member, a: Community) -> dict[str, Any]:
     gym = make_reward(store=store, name="Gym card", points=10, units=0, waitlist=True)
     wait = rewards_services.join_waitlist(member=alice, reward=gym)
     return {"store": store.code, "redemption": redemption.public_id, "wait": wait.pk}
+
+
+def _voices_of(alice: Member, a: Community) -> dict[str, Any]:
+    """A's open survey (of A's residents) and Alice's feedback."""
+    survey = make_survey(programme=alice.programme, community=a)
+    feedback = voices_services.post_feedback(member=alice, text="x")
+    return {"survey": survey.public_id, "feedback": feedback.public_id}
 
 
 def _picture(reward: str) -> None:
