@@ -13,32 +13,18 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from jifen.earning import crediting
 from jifen.earning.appeals import object_to
-from jifen.earning.models import EarningSource
 from jifen.ledger import services as ledger
 from jifen.ledger.policy_changes import PolicySettings, QuotaTier, update_policy
 from jifen.lib import clock
 from jifen.recognition import posters, titles
+from jifen.recognition.tests.test_board import earn  # an earning through crediting.record
 from jifen.testing import make_member, make_rule, pdf_text
 from jifen.transparency import queries
 from jifen.transparency.sequencer import seal_all
 from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
-
-
-def earn(member, rule, points, occurrence, *, notice=False):
-    version = crediting.current_version(rule)
-    return crediting.record(
-        member=member,
-        version=version,
-        source=EarningSource.BONUS,
-        occurrence=occurrence,
-        points=points,
-        explanation=[],
-        notice=notice,
-    ).earning
 
 
 def as_png(pdf: bytes, name: str) -> None:
