@@ -21,7 +21,14 @@ from jifen.ledger.policy_changes import PolicySettings, update_policy
 from jifen.ledger.services import award_points
 from jifen.programmes.access import staff_scope
 from jifen.programmes.models import Community, Member, Programme, RoleKind
-from jifen.testing import make_community, make_member, make_programme, make_rule, make_staff
+from jifen.testing import (
+    make_community,
+    make_household,
+    make_member,
+    make_programme,
+    make_rule,
+    make_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +154,28 @@ def test_it_writes_nothing(world):
         list(Account.objects.order_by("pk").values_list("balance", "lifetime_earned")) == balances
     )
     assert list(Counter.objects.order_by("pk").values_list("used", flat=True)) == counters
+
+
+def test_a_household_wallet_is_bucketed_with_what_the_change_gives_it():
+    """Two residents of one household earn into its one wallet: 200 + 200 before, 400 + 400
+    under the rule at 20 instead of 10 (each earning scaled ×2, 200 → 400)."""
+    programme = make_programme()
+    Programme.objects.filter(pk=programme.pk).update(wallet_level="household")
+    programme.refresh_from_db()
+    community = make_community(programme=programme)
+    home = make_household(community=community)
+    one, two = (
+        make_member(community=community, household=home),
+        make_member(community=community, household=home),
+    )
+    rule = make_rule(programme=programme, code="culture", config={"points": 200})
+    _earn(one, rule, "one", "2026-05-02 10:00 +0800")
+    _earn(two, rule, "two", "2026-05-03 10:00 +0800")
+    scope = staff_scope(make_staff(programme=programme), programme)
+    result = simulate(scope, **MAY, change=Change(points={"culture": 400}))
+    assert result.before.balances == [0, 1, 0, 0]  # one wallet of 400
+    assert result.after.balances == [0, 0, 1, 0]  # of 800
+    assert result.after.earned == [0, 2, 0, 0]  # each earned 400
 
 
 def test_a_community_limited_reviewer_replays_only_their_community(world):
