@@ -5,13 +5,23 @@ import csv
 import io
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from jifen.insights.tables import KPIS, table_of
+from jifen.ledger import services
 from jifen.programmes.models import RoleKind
-from jifen.testing import make_resident_user, make_staff, text_of
+from jifen.testing import (
+    make_activity,
+    make_member,
+    make_resident_user,
+    make_rule,
+    make_staff,
+    text_of,
+)
 
 
 def _client(user) -> Client:
@@ -112,3 +122,21 @@ def test_the_api_counts_only_a_limited_reviewers_community(world, programme, com
     reviewer = make_staff(programme=programme, kind=RoleKind.REVIEWER, community=community)
     body = _client(reviewer).get("/api/v1/programmes/xingfuli/insights").json()
     assert [row["community"] for row in body["liability"]] == ["东区"]
+
+
+def _queries(client: Client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("console-insights", args=["xingfuli"])).status_code == 200
+    return len(queries)
+
+
+def test_the_dashboard_reads_as_often_for_more_rows(world, admin, programme, community):
+    client, rule = _client(admin), make_rule(programme=programme)
+    activity = make_activity(rule=rule, community=community, capacity=10)
+    activity.organizers.add(admin)
+    before = _queries(client)
+    for n in range(3):
+        activity = make_activity(rule=rule, community=community, title=f"活动 {n}", capacity=10)
+        activity.organizers.add(make_staff(programme=programme, kind=RoleKind.ORGANIZER))
+        services.award_points(member=make_member(community=community), amount=900, reason="t")
+    assert _queries(client) == before
