@@ -182,8 +182,8 @@ def _questions(survey: Survey) -> list[dict[str, Any]]:
 
 
 def survey_json(survey: Survey) -> dict[str, Any]:
-    names = ("public_id", "title", "description", "kind", "anonymous", "status", "is_template")
-    names += ("community_id", "period", "opened_at", "closed_at", "created_at")
+    names = ["public_id", "title", "description", "kind", "anonymous", "status", "is_template"]
+    names += ["community_id", "period", "opened_at", "closed_at", "created_at"]
     fields = {name: getattr(survey, name) for name in names}
     activity = survey.activity.public_id if survey.activity_id and survey.activity else None
     out = {**fields, "activity": activity, "questions": _questions(survey)}

@@ -29,9 +29,9 @@ def rows_of(results: Results) -> list[list[object]]:
         [_("Satisfaction rate (%)"), results.satisfaction_rate],
         [_("NPS"), results.nps],
         [],
-        [_("Question"), _("Kind"), _("Answers"), _("Satisfied (%)"), _("NPS"), _("Average")]
-        + [str(s) for s in range(0, 11)],
+        [_("Question"), _("Kind"), _("Answers"), _("Satisfied (%)"), _("NPS"), _("Average")],
     ]
+    rows[-1] += [str(s) for s in range(0, 11)]
     for q in results.questions:
         counts = [q.histogram.get(s, "") for s in range(0, 11)]
         rows.append(

@@ -225,7 +225,9 @@ def mail_configured() -> bool:
     file: tests and trials)."""
     if not settings.EMAIL_BACKEND.endswith("smtp.EmailBackend"):
         return True
-    return settings.is_overridden("EMAIL_HOST") and bool(settings.EMAIL_HOST)
+    # LazySettings.is_overridden: whether the settings module (or a test) set it.
+    overridden = settings.is_overridden("EMAIL_HOST")  # type: ignore[misc]
+    return bool(overridden and settings.EMAIL_HOST)
 
 
 def send_newsletter(programme: Programme, month: Month, *, force: bool = False) -> int:

@@ -2,7 +2,16 @@
 
 from jifen.programmes.models import Programme
 from jifen.voices import services
-from jifen.voices.models import QuestionKind, Survey
+from jifen.voices.models import (
+    Answer,
+    Feedback,
+    Participation,
+    Question,
+    QuestionKind,
+    Reply,
+    Response,
+    Survey,
+)
 from jifen.voices.services import QuestionData
 
 QUESTIONS = [
@@ -31,16 +40,5 @@ def answers_of(survey: Survey, *values: object) -> dict[int, object]:
     return {q.pk: v for q, v in zip(survey.questions.all(), values, strict=False)}
 
 
-def voices_models() -> list[type]:
-    """The voices tables, for the API sweeps' before-and-after snapshots."""
-    from jifen.voices import models
-
-    return [
-        models.Survey,
-        models.Question,
-        models.Participation,
-        models.Response,
-        models.Answer,
-        models.Feedback,
-        models.Reply,
-    ]
+# The voices tables, for the API sweeps' before-and-after snapshots.
+VOICE_MODELS = (Survey, Question, Participation, Response, Answer, Feedback, Reply)

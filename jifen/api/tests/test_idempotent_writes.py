@@ -23,7 +23,7 @@ from jifen.testing import make_member, make_staff
 from jifen.testing_earning import EARNING_MODELS, make_earning_world
 from jifen.testing_rewards import REWARD_MODELS, make_rewards_world
 from jifen.voices import services as voices_services
-from jifen.voices.testing import make_survey, voices_models
+from jifen.voices.testing import VOICE_MODELS, make_survey
 
 P = "/programmes/{slug}"
 A = P + "/activities/{activity}"
@@ -572,7 +572,7 @@ def state() -> list[Any]:
         AuditEntry.objects.count(),
         *[list(model.objects.order_by("pk").values()) for model in EARNING_MODELS],
         *[list(model.objects.order_by("pk").values()) for model in REWARD_MODELS],
-        *[list(model.objects.order_by("pk").values()) for model in voices_models()],
+        *[list(model.objects.order_by("pk").values()) for model in VOICE_MODELS],
         list(Preference.objects.order_by("pk").values_list("hide_name", flat=True)),
     ]
 
