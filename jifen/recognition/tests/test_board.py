@@ -8,6 +8,8 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from jifen.earning import crediting
@@ -161,3 +163,18 @@ def test_the_api_gives_the_board_of_a_month(client, programme, november):
     assert "13711112222" not in str(found) and "李明" not in str(found)
     bad = client.get("/api/v1/programmes/xingfuli/board", {"month": "2026-13"})
     assert bad.status_code == 422
+
+
+def test_the_board_reads_as_many_queries_for_many_rows_as_for_few(programme, community, november):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            board.board_of(programme, date(2026, 11, 1))
+        return len(queries)
+
+    settings_of(programme)  # made on first use
+    few = count()
+    rule = make_rule(programme=programme, name="巡逻", config={"points": 1})
+    with time_machine.travel("2026-11-03 10:00 +0800", tick=False):
+        for n in range(5):
+            earn(make_member(community=community), rule, 1, f"more-{n}")
+    assert count() == few
