@@ -4,11 +4,16 @@ their scope)."""
 
 from datetime import date
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
+from jifen.lib import clock
+from jifen.lib.errors import DomainError
+from jifen.lib.periods import local
 from jifen.programmes.access import (
     access_programme,
     access_public_programme,
@@ -20,6 +25,7 @@ from jifen.recognition import board, certificates, posters, titles
 from jifen.recognition.models import Title
 from jifen.recognition.queries import stars_of
 from jifen.transparency import queries
+from jifen.web.common import SignedInRequest, once_per_form, render_console, show_refusal
 
 
 def month_asked(request: HttpRequest, programme: Programme) -> date:
@@ -125,8 +131,30 @@ def staff_title_certificate(request: HttpRequest, slug: str, title: str) -> Http
     return title_pdf(request, found(rows, public_id=title))
 
 
+@require_http_methods(["GET", "POST"])
+@once_per_form
+def console_titles(request: SignedInRequest, slug: str) -> HttpResponse:
+    """The titles given (members in the caller's scope); POST gives last year's, once."""
+    scope = access_programme(request.user, slug, "manage_recognition")
+    year = local(clock.now(), scope.programme.timezone).year - 1
+    if request.method == "POST":
+        try:
+            given = titles.give_titles(programme=scope.programme, year=year, actor=request.user)
+        except DomainError as error:
+            show_refusal(request, error)
+        else:
+            messages.success(
+                request, _("%(count)s titles of %(year)s.") % {"count": len(given), "year": year}
+            )
+        return redirect("console-titles", slug)
+    rows = titles.titles_of(scope.programme).filter(member__in=scope.members())[:200]
+    context = {"titles": rows, "year": year}
+    return render_console(request, scope, "web/board/console_titles.html", context)
+
+
 CAN = "view_members"  # staff print a member's certificate where they may see the member
 urlpatterns = [
+    path("p/<slug:slug>/console/titles/", console_titles, name="console-titles"),
     path("p/<slug:slug>/board/", board_page, name="board"),
     path("p/<slug:slug>/board/poster-<str:paper>.pdf", poster, name="board-poster"),
     path("p/<slug:slug>/me/certificates/", my_certificates, name="my-certificates"),

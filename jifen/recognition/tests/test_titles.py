@@ -4,13 +4,15 @@ behind each title's points."""
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from jifen.ledger import services as ledger
 from jifen.lib import jobs
+from jifen.programmes.models import RoleKind
 from jifen.recognition import titles
 from jifen.recognition.models import RecognitionSettings, Title
 from jifen.recognition.names import settings_of
-from jifen.testing import make_member
+from jifen.testing import make_member, make_staff, text_of
 
 
 def award(member, amount, when):
@@ -82,3 +84,16 @@ def test_the_job_any_day_gives_the_year_before_it(programme, year_2025):
         assert titles.give_last_years_titles() == 1
     (title,) = Title.objects.filter(year=2024)
     assert (title.member_id, title.points) == (year_2025["zhang"].pk, 999)
+
+
+def test_an_admin_gives_last_years_titles_from_the_console_once(client, programme, year_2025):
+    url = reverse("console-titles", args=[programme.slug])
+    client.force_login(make_staff(programme=programme, kind=RoleKind.REVIEWER))
+    with time_machine.travel("2026-02-01 10:00 +0800", tick=False):
+        assert client.post(url).status_code == 404 and client.get(url).status_code == 404
+        client.force_login(make_staff(programme=programme, kind=RoleKind.ADMIN))
+        assert client.post(url).status_code == 302
+        client.post(url)
+        page = client.get(url).content.decode()
+    assert Title.objects.filter(year=2025).count() == 3
+    assert "李明" in text_of(page, "titles") and "certificate.pdf" in page

@@ -152,6 +152,7 @@ ROUTES: dict[str, Access] = {
     "my-title-certificate": Access(RESIDENT, {"public_id": "title"}),
     "my-star-certificate": Access(RESIDENT),
     "console-title-certificate": Access(STAFF),
+    "console-titles": Access(STAFF),
     "GET /api/v1/programmes/{slug}/board": Access(ANYONE),
     "GET /api/v1/programmes/{slug}/titles": Access(ANYONE),
     "GET /api/v1/programmes/{slug}/me/certificate": Access(RESIDENT),
