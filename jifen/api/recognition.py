@@ -25,39 +25,39 @@ router = Router(tags=["recognition"])
 CAN = "manage_recognition"
 
 
-class BoardQuery(Schema):
+class LeaderboardQuery(Schema):
     board: Board = Board.MEMBERS
     period: Period = Period.MONTH
 
 
-class PlaceOut(Schema):
+class LeaderboardPlaceOut(Schema):
     rank: int
     points: int
     name: str = Field(description="As the public sees it: real, masked (张*三) or anonymous.")
     community: str
 
 
-class BoardOut(Schema):
+class LeaderboardOut(Schema):
     board: Board
     period: Period
     starts_on: date
     computed_at: datetime | None
-    places: list[PlaceOut]
+    places: list[LeaderboardPlaceOut]
 
 
-class RankOut(Schema):
+class MyRankOut(Schema):
     board: Board
     period: Period
     rank: int | None = Field(description="None when nothing was earned there in the period.")
     points: int
 
 
-class RanksOut(Schema):
+class MyRanksOut(Schema):
     computed_at: datetime | None
-    ranks: list[RankOut]
+    ranks: list[MyRankOut]
 
 
-class StarsOut(Schema):
+class MyStarsOut(Schema):
     stars: int
     name: str
     lifetime_earned: int
@@ -66,11 +66,11 @@ class StarsOut(Schema):
     progress_percent: int
 
 
-class PreferenceIn(InputSchema):
+class RecognitionPreferenceIn(InputSchema):
     hide_name: StrictBool
 
 
-class PreferenceOut(Schema):
+class RecognitionPreferenceOut(Schema):
     hide_name: bool
 
 
@@ -78,7 +78,7 @@ Threshold = Annotated[Int, Field(ge=1, le=MAX_THRESHOLD)]
 Top = Annotated[Int, Field(ge=1, le=MAX_TOP)]
 
 
-class SettingsOut(Schema):
+class RecognitionSettingsOut(Schema):
     star_thresholds: list[int]
     star_names: list[str]
     name_display: NameDisplay
@@ -88,7 +88,7 @@ class SettingsOut(Schema):
     title_count: int
 
 
-class SettingsPatch(InputSchema):
+class RecognitionSettingsPatch(InputSchema):
     """Only the settings given change."""
 
     star_thresholds: list[Threshold] | None = Field(None, min_length=1, max_length=MAX_STARS)
@@ -102,8 +102,8 @@ class SettingsPatch(InputSchema):
     title_count: Top | None = None
 
 
-@router.get("/programmes/{slug}/leaderboard", response=BoardOut, auth=None)
-def leaderboard(request: ApiRequest, slug: str, query: Query[BoardQuery]) -> dict[str, Any]:
+@router.get("/programmes/{slug}/leaderboard", response=LeaderboardOut, auth=None)
+def leaderboard(request: ApiRequest, slug: str, query: Query[LeaderboardQuery]) -> dict[str, Any]:
     """A board's first places (top 20 this month, top 10 this year, 20 all time unless the
     programme says otherwise); equal points share a rank."""
     programme = access_public_programme(slug)
@@ -117,7 +117,7 @@ def leaderboard(request: ApiRequest, slug: str, query: Query[BoardQuery]) -> dic
     }
 
 
-@router.get("/programmes/{slug}/me/ranks", response=RanksOut)
+@router.get("/programmes/{slug}/me/ranks", response=MyRanksOut)
 def my_ranks(request: ApiRequest, slug: str) -> dict[str, Any]:
     """The resident's place on every board for every period (their household's on the
     household and pair boards), inside the top or not."""
@@ -131,7 +131,7 @@ def my_ranks(request: ApiRequest, slug: str) -> dict[str, Any]:
     return {"computed_at": queries.last_computed(member.programme), "ranks": ranks}
 
 
-@router.get("/programmes/{slug}/me/stars", response=StarsOut)
+@router.get("/programmes/{slug}/me/stars", response=MyStarsOut)
 def my_stars(request: ApiRequest, slug: str) -> dict[str, Any]:
     """Stars by points earned since joining: spending and expiry never take one away."""
     stars = queries.stars_of(resident_member(request.auth, slug))
@@ -145,9 +145,15 @@ def my_stars(request: ApiRequest, slug: str) -> dict[str, Any]:
     }
 
 
-@router.put("/programmes/{slug}/me/recognition-preference", response={200: PreferenceOut})
+@router.put(
+    "/programmes/{slug}/me/recognition-preference", response={200: RecognitionPreferenceOut}
+)
 def put_preference(
-    request: ApiRequest, response: HttpResponse, slug: str, body: PreferenceIn, key: Key = None
+    request: ApiRequest,
+    response: HttpResponse,
+    slug: str,
+    body: RecognitionPreferenceIn,
+    key: Key = None,
 ) -> Status[Any]:
     """Hide the resident's name on public boards (anonymous there), or show it again."""
     member = resident_member(request.auth, slug)
@@ -160,19 +166,23 @@ def put_preference(
 
 
 def settings_json(found: RecognitionSettings) -> dict[str, Any]:
-    fields = {name: getattr(found, name) for name in SettingsOut.model_fields}
-    return SettingsOut.model_validate(fields).model_dump(mode="json")
+    fields = {name: getattr(found, name) for name in RecognitionSettingsOut.model_fields}
+    return RecognitionSettingsOut.model_validate(fields).model_dump(mode="json")
 
 
-@router.get("/programmes/{slug}/recognition-settings", response=SettingsOut)
+@router.get("/programmes/{slug}/recognition-settings", response=RecognitionSettingsOut)
 def get_settings(request: ApiRequest, slug: str) -> dict[str, Any]:
     scope = access_programme(request.auth, slug, CAN)
     return settings_json(settings_of(scope.programme))
 
 
-@router.patch("/programmes/{slug}/recognition-settings", response={200: SettingsOut})
+@router.patch("/programmes/{slug}/recognition-settings", response={200: RecognitionSettingsOut})
 def patch_settings(
-    request: ApiRequest, response: HttpResponse, slug: str, body: SettingsPatch, key: Key = None
+    request: ApiRequest,
+    response: HttpResponse,
+    slug: str,
+    body: RecognitionSettingsPatch,
+    key: Key = None,
 ) -> Status[Any]:
     """Change some settings: the stars' thresholds (ascending, different) and names, how
     names appear on public boards, the boards' sizes, the annual title."""
