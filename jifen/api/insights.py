@@ -38,10 +38,10 @@ class InsightsOut(Schema):
     buckets: list[kpis.BucketRow] = Field(description="< 300, 300–800, 800–2,000, > 2,000.")
     matthew: list[kpis.MatthewMonth] = Field(description="Gini and top-10 % share per month.")
     retention: list[kpis.RetentionYear]
-    participation: list[activities.Participation]
+    participation: list[activities.ActivityParticipation]
     undersubscribed: list[activities.Undersubscribed]
     organizers: list[activities.OrganizerRow]
-    inactive: list[activities.InactiveMember] = Field(description="No award for 90 days.")
+    inactive: list[activities.InactiveMemberRow] = Field(description="No award for 90 days.")
     satisfaction: list[voices.SatisfactionHalf] | None = Field(
         description="Per half-year; null while no survey answers are available."
     )

@@ -97,7 +97,7 @@ def _eligible(
 
 
 @dataclass(frozen=True)
-class Participation:
+class ActivityParticipation:
     activity: str
     title: str
     starts_on: date
@@ -109,7 +109,7 @@ class Participation:
     points: int
 
 
-def participation(scope: StaffScope) -> list[Participation]:
+def participation(scope: StaffScope) -> list[ActivityParticipation]:
     """Activities that started in the last 12 months up to now: attendees over confirmed
     sign-ups (target 70 %) and over the residents eligible for them; points credited."""
     start, now = months_of(scope)[0].start, clock.now()
@@ -122,7 +122,7 @@ def participation(scope: StaffScope) -> list[Participation]:
     points = _points_by_activity(found)
     tz = scope.programme.timezone
     return [
-        Participation(
+        ActivityParticipation(
             a.public_id,
             a.title,
             local(a.starts_at, tz).date(),
@@ -204,7 +204,9 @@ class OrganizerRow:
     points: int
 
 
-def organizers(scope: StaffScope, rows: list[Participation] | None = None) -> list[OrganizerRow]:
+def organizers(
+    scope: StaffScope, rows: list[ActivityParticipation] | None = None
+) -> list[OrganizerRow]:
     """Per organizer, over the activities of `participation`: how many they ran, their
     sign-ups and attendees, attendees over sign-ups, and the points credited at them."""
     rows = participation(scope) if rows is None else rows
@@ -223,7 +225,7 @@ def organizers(scope: StaffScope, rows: list[Participation] | None = None) -> li
 
 
 @dataclass(frozen=True)
-class InactiveMember:
+class InactiveMemberRow:
     member: str
     name: str
     community: str
@@ -231,7 +233,7 @@ class InactiveMember:
     last_earned: date | None
 
 
-def inactive_members(scope: StaffScope, days: int = INACTIVE_DAYS) -> list[InactiveMember]:
+def inactive_members(scope: StaffScope, days: int = INACTIVE_DAYS) -> list[InactiveMemberRow]:
     """Active members with no award in the last `days` days (or none ever), longest silent
     first; at most INACTIVE_SHOWN of them."""
     cutoff, tz = clock.now() - timedelta(days=days), scope.programme.timezone
@@ -246,7 +248,7 @@ def inactive_members(scope: StaffScope, days: int = INACTIVE_DAYS) -> list[Inact
         .values_list("public_id", "display_name", "community__name", "joined_on", "last")
     )
     return [
-        InactiveMember(public_id, name, community, joined_on, _day(last, tz))
+        InactiveMemberRow(public_id, name, community, joined_on, _day(last, tz))
         for public_id, name, community, joined_on, last in members[:INACTIVE_SHOWN]
     ]
 
