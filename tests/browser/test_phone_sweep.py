@@ -116,6 +116,11 @@ SWEPT = {
     "resident-redemptions": "resident-redemptions",
     "resident-redemption": "resident-redemption",
     "resident-redemption-print": "resident-redemption-print",
+    # Voices (tests/browser/test_voices_phone.py).
+    "resident-surveys": "voices-surveys",
+    "resident-survey": "voices-survey",
+    "resident-feedback": "voices-feedback",
+    "newsletter": "voices-newsletter",
 }
 NOT_PAGES = {  # answers that are not pages to look at
     "logout": "POST only, redirects",
@@ -132,6 +137,7 @@ NOT_PAGES = {  # answers that are not pages to look at
     "resident-reward-image": "a photo, not a page",
     "resident-redemption-cancel": "POST only, redirects",
     "resident-wait-leave": "POST only, redirects",
+    "newsletter-pdf": "a PDF, not a page",
 }
 
 
