@@ -156,6 +156,15 @@ LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("JIFEN_LOGIN_MAX_DELAY_SECONDS", "9
 LOGIN_WINDOW_SECONDS = int(os.environ.get("JIFEN_LOGIN_WINDOW_SECONDS", "900"))
 INVITATION_VALID_DAYS = int(os.environ.get("JIFEN_INVITATION_VALID_DAYS", "7"))
 
+# Outgoing mail (the monthly newsletter): sent only when a mail server is named.
+if email_host := os.environ.get("JIFEN_EMAIL_HOST", "").strip():
+    EMAIL_HOST = email_host
+    EMAIL_PORT = int(os.environ.get("JIFEN_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("JIFEN_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("JIFEN_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_flag("JIFEN_EMAIL_TLS", default=True)
+    DEFAULT_FROM_EMAIL = os.environ.get("JIFEN_EMAIL_FROM", f"jifen@{email_host}")
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "jifen" / "locale"]
