@@ -121,6 +121,11 @@ SWEPT = {
     "resident-survey": "voices-survey",
     "resident-feedback": "voices-feedback",
     "newsletter": "voices-newsletter",
+    # Recognition (tests/browser/test_recognition_phone.py).
+    "leaderboard": "recognition-leaderboard, recognition-leaderboard-households",
+    "board": "recognition-board",
+    "resident-recognition": "recognition-me",
+    "my-certificates": "recognition-certificates",
 }
 NOT_PAGES = {  # answers that are not pages to look at
     "logout": "POST only, redirects",
@@ -138,6 +143,10 @@ NOT_PAGES = {  # answers that are not pages to look at
     "resident-redemption-cancel": "POST only, redirects",
     "resident-wait-leave": "POST only, redirects",
     "newsletter-pdf": "a PDF, not a page",
+    "board-poster": "a PDF, not a page",
+    "my-title-certificate": "a PDF, not a page",
+    "my-star-certificate": "a PDF, not a page",
+    "resident-recognition-preference": "POST only, redirects",
 }
 
 
