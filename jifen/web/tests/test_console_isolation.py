@@ -10,6 +10,7 @@ from jifen.ledger.models import Approval, Transaction
 from jifen.ledger.services import award_points, request_approval
 from jifen.programmes.models import Community, Household, Invitation, Member, Role, RoleKind
 from jifen.programmes.services import create_invitation
+from jifen.recognition.models import Title
 from jifen.testing import make_household, make_member, make_rule, make_staff
 from jifen.testing_rewards import make_reward, make_store
 
@@ -63,6 +64,10 @@ def world(programme, community, admin, other_admin):
         # The catalogue and settlements (jifen/web/catalogue.py, settlements.py).
         "reward": make_reward(store=store).public_id,
         "starts_on": "2026-01-01",
+        "key": "growth",  # an insights table (jifen/web/insights.py)
+        "title": Title.objects.create(
+            programme=programme, member=member, name="社区之星", year=2025, rank=1, points=5
+        ).public_id,
     }
 
 
@@ -82,6 +87,8 @@ def url_for(name: str, world) -> str:
         ["reward"],
         ["reward", "store"],
         ["store", "starts_on"],
+        ["key", "fmt"],
+        ["title"],
     ):
         kwargs = {"slug": world["slug"], **{k: world[k] for k in keys}}
         if name.startswith("console-household") and name != "console-households":
