@@ -3,9 +3,11 @@ statement per board and period, so that reading a board is an index range and a 
 rank one index lookup however many members the programme has.
 
 What is counted: the points a member *earned* in the period, that is the positive postings
-of award transactions to member wallets (asset points) made since the period began, less
-awards that were later reversed. Spending, expiry and balances do not matter. Only active
-members are ranked; a member with no points in the period has no rank.
+of award and adjustment transactions for the member to a wallet (theirs, or their
+household's where the programme keeps household wallets) made since the period began, less
+those later reversed (jifen.recognition.titles.earned_postings, which the titles count
+too). Spending, expiry and balances do not matter. Only active members are ranked; a member
+with no points in the period has no rank.
 
 The boards:
 
@@ -28,10 +30,10 @@ from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from jifen.ledger.models import AccountKind, Asset, Posting, TransactionKind
 from jifen.lib import clock
 from jifen.programmes.models import MemberStatus, Programme
 from jifen.recognition.models import Board, Period, Standing, StandingsRefresh
+from jifen.recognition.titles import earned_postings
 
 ALL_TIME_START = date(2000, 1, 1)
 TABLE = Standing._meta.db_table
@@ -52,23 +54,18 @@ def period_start(period: str, programme: Programme, now: datetime | None = None)
 def _earned_sql(programme: Programme, starts_on: date) -> tuple[str, tuple[Any, ...]]:
     """SQL for each active member's points earned since starts_on: mid, hid, child, cid,
     points."""
-    postings = Posting.objects.filter(
-        transaction__programme=programme,
-        transaction__kind=TransactionKind.AWARD,
-        transaction__reversal__isnull=True,
-        account__kind=AccountKind.MEMBER,
-        account__asset=Asset.POINTS,
-        account__member__status=MemberStatus.ACTIVE,
-        amount__gt=0,
-    )
+    # The same points earned as the titles' (awards and adjustments credited to a member's
+    # or a household's wallet, by the member they are for), so that the year's board and its
+    # 社区之星 agree, also where the programme keeps household wallets.
+    postings = earned_postings(programme).filter(transaction__member__status=MemberStatus.ACTIVE)
     if starts_on != ALL_TIME_START:
         start = datetime.combine(starts_on, datetime.min.time(), ZoneInfo(programme.timezone))
         postings = postings.filter(transaction__created_at__gte=start)
     earned = postings.values(
-        mid=F("account__member_id"),
-        hid=F("account__member__household_id"),
-        child=F("account__member__is_child"),
-        cid=F("account__member__community_id"),
+        mid=F("transaction__member_id"),
+        hid=F("transaction__member__household_id"),
+        child=F("transaction__member__is_child"),
+        cid=F("transaction__member__community_id"),
     ).annotate(points=Sum("amount"))
     sql, params = earned.order_by().query.sql_with_params()
     return sql, tuple(params)

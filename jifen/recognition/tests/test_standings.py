@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from jifen.ledger import services as ledger
+from jifen.ledger.models import Account
 from jifen.lib import jobs
 from jifen.recognition import queries, standings
 from jifen.recognition.models import RecognitionSettings, Standing, StandingsRefresh
@@ -110,3 +111,28 @@ def test_the_worker_job_refreshes_every_programme(programme, community, other_pr
     assert (
         Standing.objects.filter(programme=programme, board="members", period="month").count() == 6
     )
+
+
+def test_household_wallets_rank_the_members_they_were_awarded_for(programme, community):
+    """Where a household keeps one wallet (篇三's county), each award is still its member's:
+    the boards are the same as with a wallet each."""
+    type(programme).objects.filter(pk=programme.pk).update(wallet_level="household")
+    programme.refresh_from_db()
+    december(community)
+    wallets = Account.objects.filter(programme=programme, balance__gt=0)
+    members = wallets.filter(kind="member").values_list("member__display_name", flat=True)
+    assert set(members) == {"张伟"}  # the only one without a household
+    RecognitionSettings.objects.filter(programme=settings_of(programme).programme).update(
+        name_display="real"
+    )
+    with time_machine.travel(NOW, tick=False):
+        standings.refresh(programme)
+    assert board(programme, "members", "month")[:3] == [
+        (1, "王秀英", 300),
+        (1, "李明", 300),
+        (3, "陈静", 200),
+    ]
+    assert board(programme, "households", "month") == [
+        (1, "王秀英's family", 600),
+        (2, "李明's family", 350),
+    ]
