@@ -93,6 +93,8 @@ class World:
     # Voices, by name: survey (open, the programme's), draft (a survey not opened yet),
     # feedback (the member's, open).
     voices: dict[str, Any] = field(default_factory=dict)
+    # The member's 社区之星 of 2025 (jifen/web/board.py: its certificate).
+    title: Any = None
 
 
 def make_world() -> World:
@@ -139,6 +141,15 @@ def make_world() -> World:
         activity=_activity_of(member),
         rewards=_rewards_of(member),
         voices=_voices_of(member),
+        title=_title_of(member),
+    )
+
+
+def _title_of(member: Member) -> Any:
+    from jifen.recognition.models import Title
+
+    return Title.objects.create(
+        programme=member.programme, member=member, name="社区之星", year=2025, rank=1, points=100
     )
 
 

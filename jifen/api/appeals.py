@@ -60,7 +60,7 @@ class AppealPage(Schema):
     next_cursor: str | None
 
 
-class ReasonIn(InputSchema):
+class AppealReasonIn(InputSchema):
     reason: Reason
 
 
@@ -212,7 +212,7 @@ def appeal_award_for(
     response: HttpResponse,
     slug: str,
     earning_id: str,
-    body: ReasonIn,
+    body: AppealReasonIn,
     key: Key = None,
 ) -> Status[Any]:
     """Record the appeal of the resident whose award it is (too few points, the wrong rule)."""
@@ -232,7 +232,7 @@ def appeal_claim_for(
     response: HttpResponse,
     slug: str,
     claim_id: str,
-    body: ReasonIn,
+    body: AppealReasonIn,
     key: Key = None,
 ) -> Status[Any]:
     """Record the appeal of a resident whose claim was refused."""
@@ -284,7 +284,7 @@ def object_to(
     response: HttpResponse,
     slug: str,
     earning_id: str,
-    body: ReasonIn,
+    body: AppealReasonIn,
     key: Key = None,
 ) -> Status[Any]:
     """Object to an award on the notice board: it waits until a reviewer answers."""
@@ -304,7 +304,7 @@ def appeal_award(
     response: HttpResponse,
     slug: str,
     earning_id: str,
-    body: ReasonIn,
+    body: AppealReasonIn,
     key: Key = None,
 ) -> Status[Any]:
     member = resident_member(request.auth, slug)
@@ -323,7 +323,7 @@ def appeal_claim(
     response: HttpResponse,
     slug: str,
     claim_id: str,
-    body: ReasonIn,
+    body: AppealReasonIn,
     key: Key = None,
 ) -> Status[Any]:
     member = resident_member(request.auth, slug)
@@ -342,7 +342,7 @@ def appeal_missing(
     response: HttpResponse,
     slug: str,
     activity_id: str,
-    body: ReasonIn,
+    body: AppealReasonIn,
     key: Key = None,
 ) -> Status[Any]:
     """Took part in a closed activity but was not credited."""

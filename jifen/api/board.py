@@ -23,7 +23,7 @@ class MonthQuery(InputSchema):
     month: Month | None = Field(None, description="YYYY-MM; the current month if not given.")
 
 
-class LineOut(Schema):
+class BoardLineOut(Schema):
     rule: str
     count: int
     points: int
@@ -33,7 +33,7 @@ class LineOut(Schema):
 class CommunityAwardsOut(Schema):
     community: str
     points: int
-    lines: list[LineOut]
+    lines: list[BoardLineOut]
 
 
 class NoticeOut(Schema):

@@ -105,7 +105,7 @@ class SurveyPatch(InputSchema):
     )
 
 
-class AnswerIn(InputSchema):
+class SurveyAnswerIn(InputSchema):
     question: IdIn
     score: Annotated[Int, Field(ge=0, le=10)] | None = Field(
         None, description="1–5 for satisfaction, 0–10 for NPS."
@@ -114,7 +114,7 @@ class AnswerIn(InputSchema):
 
 
 class AnswersIn(InputSchema):
-    answers: list[AnswerIn] = Field(max_length=services.MAX_QUESTIONS)
+    answers: list[SurveyAnswerIn] = Field(max_length=services.MAX_QUESTIONS)
 
 
 class AnsweredOut(Schema):

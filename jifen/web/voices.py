@@ -38,7 +38,13 @@ from jifen.voices.models import (
 )
 from jifen.voices.newsletter import build, newsletter_pdf, parse_month
 from jifen.voices.queries import results
-from jifen.web.common import SignedInRequest, once_per_form, render_console, show_refusal
+from jifen.web.common import (
+    SignedInRequest,
+    once_per_form,
+    render_console,
+    show_error,
+    show_refusal,
+)
 from jifen.web.me import current_member
 
 PAGES = "web/voices/"
@@ -317,7 +323,7 @@ def feedback_action(
         if action == "reply":
             form = ReplyForm(request.POST)
             if not form.is_valid():
-                messages.error(request, _("Write a reply first."))
+                show_error(request, _("Write a reply first."))
                 return redirect("console-feedback", slug)
             services.reply_feedback(
                 feedback=feedback, text=form.cleaned_data["text"], actor=request.user

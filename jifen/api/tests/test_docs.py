@@ -67,3 +67,31 @@ def test_the_error_schema_holds_what_refusals_carry(client, api_as, admin, progr
 def _signed_in(client, user):
     client.force_login(user)
     return client
+
+
+def test_no_two_schemas_share_a_name_unless_they_are_the_same():
+    """The OpenAPI description names each schema by its class name: two different classes
+    with one name give one operation the other's schema (a body it does not take)."""
+    import importlib
+    import pkgutil
+
+    from ninja import Schema
+
+    import jifen.api
+
+    by_name: dict[str, dict[str, object]] = {}
+    for module in pkgutil.iter_modules(jifen.api.__path__):
+        found = importlib.import_module(f"jifen.api.{module.name}")
+        for value in vars(found).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, Schema)
+                and value.__module__ == found.__name__
+            ):
+                by_name.setdefault(value.__name__, {})[found.__name__] = value.model_json_schema()
+    clashes = {
+        name: sorted(schemas)
+        for name, schemas in by_name.items()
+        if len({repr(sorted(s.items())) for s in schemas.values()}) > 1
+    }
+    assert clashes == {}

@@ -101,6 +101,12 @@ def path_value(world: World, name: str, before: str, member: Member) -> object:
         ("public_id", "surveys"): world.voices["survey"].public_id if world.voices else "",
         ("public_id", "feedback"): world.voices["feedback"].public_id if world.voices else "",
         ("month", ""): "2026-11",
+        # Recognition (jifen/web/board.py, insights.py): a poster's paper, the member's title,
+        # an insights table.
+        ("paper", "poster-"): "a4",
+        ("public_id", "title-"): world.title.public_id if world.title else "",
+        ("title", ""): world.title.public_id if world.title else "",
+        ("key", ""): "growth",
     }
     found = values.get((name, before), values.get((name, "")))
     if found is None:
