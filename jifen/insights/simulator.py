@@ -30,10 +30,8 @@ from jifen.earning import rules
 from jifen.earning.crediting import rule_limits
 from jifen.earning.models import Earning, Rule
 from jifen.insights import metrics
-from jifen.ledger.accounts import policy_of
-from jifen.ledger.limits import Limit
 from jifen.ledger.models import WALLETS, Asset, Counter, Posting, Transaction, TransactionKind
-from jifen.ledger.policy import award_limits, quota_for, truncates
+from jifen.ledger.queries import Limit, award_limits, policy_of, quota_for, truncates
 from jifen.lib.errors import InvalidInput
 from jifen.lib.periods import period_key
 from jifen.programmes.access import StaffScope

@@ -7,23 +7,28 @@ from django.db.models import Min, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jifen.ledger.accounts import member_account, policy_of, wallet_of
+from jifen.ledger.accounts import member_account, wallet_of
+from jifen.ledger.accounts import policy_of as policy_of  # for other apps' reads
 from jifen.ledger.awards import AwardResult
-from jifen.ledger.limits import Limit
+from jifen.ledger.limits import Limit as Limit
 from jifen.ledger.models import (
     WALLETS,
     Account,
     AccountKind,
     Asset,
     Counter,
+    LedgerPolicy,
     Lot,
     Posting,
     TransactionKind,
 )
-from jifen.ledger.policy import award_limits, largest_award
+from jifen.ledger.policy import _quota, largest_award
+from jifen.ledger.policy import award_limits as award_limits
+from jifen.ledger.policy import quota_for as quota_for
+from jifen.ledger.policy import truncates as truncates
 from jifen.ledger.policy_changes import PolicySettings, settings_of
 from jifen.lib import clock
-from jifen.programmes.models import Household, Member, Programme
+from jifen.programmes.models import Community, Household, Member, Programme
 
 PAGE = 50
 
@@ -209,3 +214,8 @@ def room_left(member: Member, extra: list[Limit], at: datetime | None = None) ->
         )
     }
     return max(0, min(x.ceiling - used.get((x.scope, x.period), 0) for x in limits))
+
+
+def community_quota(policy: LedgerPolicy, community: Community, at: datetime) -> Limit:
+    """The quota limit a community's awards meet at `at` (its counter's scope and period)."""
+    return _quota(policy, community, at)

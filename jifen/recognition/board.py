@@ -12,9 +12,8 @@ from django.db.models import QuerySet
 from jifen.earning.listings import ON_NOTICE
 from jifen.earning.models import Appeal as AppealRow
 from jifen.earning.models import AppealKind, AppealStatus, Earning, EarningStatus
-from jifen.ledger.accounts import policy_of
 from jifen.ledger.models import Counter
-from jifen.ledger.policy import _quota as community_quota  # the limit awards meet
+from jifen.ledger.queries import community_quota, policy_of
 from jifen.lib import clock
 from jifen.lib.periods import local
 from jifen.programmes.models import Community, Programme

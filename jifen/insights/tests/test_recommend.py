@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
 from jifen.earning import services
 from jifen.earning.activity_listings import upcoming_for
@@ -66,7 +67,7 @@ def test_a_resident_interested_in_culture_gets_the_culture_activity_first(world)
     culture = _activity(world.culture, 3, title="合唱团排练")
     found = recommend(world.resident, upcoming_for(world.resident))
     assert [r.activity for r in found] == [culture]
-    assert found[0].reason == "Matches your interest “culture”"
+    assert found[0].reason == gettext("Matches your interest “%(tag)s”") % {"tag": "culture"}
     # 3 (interest) + 2 (all of their history is culture) + 1 (the same rule)
     assert found[0].score == 6.0
     assert patrol.pk not in [r.activity.pk for r in found]  # nothing speaks for it
@@ -80,7 +81,7 @@ def test_neighbours_history_recommends_what_the_community_attends(world):
     culture = _activity(world.culture, 3)
     found = recommend(world.resident, upcoming_for(world.resident))
     assert [r.activity for r in found] == [culture, patrol]
-    assert found[1].reason == "Popular with your neighbours"
+    assert found[1].reason == gettext("Popular with your neighbours")
     assert found[1].score == 1.0  # the neighbours' one attendance was a patrol
 
 
@@ -132,4 +133,7 @@ def test_the_activity_list_shows_the_recommendation_on_top_with_its_reason(world
     assert page.status_code == 200
     top = html.index('id="recommended"')
     assert top < html.index(f'id="activity-{culture.public_id}"')
-    assert f'id="recommended-{culture.public_id}"' in html and "Matches your interest" in html
+    assert (
+        f'id="recommended-{culture.public_id}"' in html
+        and gettext("Matches your interest “%(tag)s”") % {"tag": "culture"} in html
+    )

@@ -11,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from jifen.earning import crediting
 from jifen.earning.appeals import object_to
@@ -75,7 +76,7 @@ def test_the_board_has_the_months_awards_by_community_and_rule(programme, novemb
     assert [(c.community, c.points) for c in found.awards] == [("东区", 20), ("西区", 30)]
     (east,), (west,) = (c.lines for c in found.awards)
     assert (east.rule, east.count, east.points, east.names) == ("扫地", 2, 20, ["王*英"] * 2)
-    assert (west.rule, west.names) == ("垃圾分类", ["Anonymous resident"])
+    assert (west.rule, west.names) == ("垃圾分类", [gettext("Anonymous resident")])
 
 
 def test_the_board_lists_notices_objections_and_quotas(programme, november):
@@ -157,7 +158,7 @@ def test_the_api_gives_the_board_of_a_month(client, programme, november):
     found = client.get("/api/v1/programmes/xingfuli/board", {"month": "2026-11"}).json()
     assert found["month"] == "2026-11" and found["total_points"] == 50
     assert [a["community"] for a in found["awards"]] == ["东区", "西区"]
-    assert found["awards"][1]["lines"][0]["names"] == ["Anonymous resident"]
+    assert found["awards"][1]["lines"][0]["names"] == [gettext("Anonymous resident")]
     assert found["quotas"][0] == {"community": "东区", "ceiling": 60, "used": 20, "left": 40}
     assert found["notices"][0]["objected"] and found["objections"][0]["status"] == "open"
     assert "13711112222" not in str(found) and "李明" not in str(found)

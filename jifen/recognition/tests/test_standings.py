@@ -11,7 +11,7 @@ from jifen.lib import jobs
 from jifen.recognition import queries, standings
 from jifen.recognition.models import RecognitionSettings, Standing, StandingsRefresh
 from jifen.recognition.names import settings_of
-from jifen.recognition.tests.worlds import NOW, december
+from jifen.recognition.tests.worlds import NOW, december, family, pair
 
 
 @pytest.fixture
@@ -51,19 +51,19 @@ def test_it_counts_the_year_and_all_time_from_local_midnight(programme, people):
 
 def test_it_adds_a_households_members_together(programme, people):
     assert board(programme, "households", "month") == [
-        (1, "王秀英's family", 600),
-        (2, "李明's family", 350),
+        (1, family("王秀英"), 600),
+        (2, family("李明"), 350),
     ]
 
 
 def test_a_pair_is_the_households_top_child_and_top_adult(programme, people):
     assert board(programme, "pairs", "month") == [
-        (1, "王小明 and 王秀英", 400),
-        (2, "李小红 and 李明", 350),
+        (1, pair("王小明", "王秀英"), 400),
+        (2, pair("李小红", "李明"), 350),
     ]
     assert [r for r in board(programme, "pairs", "year")] == [
-        (1, "王小明 and 王秀英", 900),
-        (2, "李小红 and 李明", 450),
+        (1, pair("王小明", "王秀英"), 900),
+        (2, pair("李小红", "李明"), 450),
     ]
 
 
@@ -133,6 +133,6 @@ def test_household_wallets_rank_the_members_they_were_awarded_for(programme, com
         (3, "陈静", 200),
     ]
     assert board(programme, "households", "month") == [
-        (1, "王秀英's family", 600),
-        (2, "李明's family", 350),
+        (1, family("王秀英"), 600),
+        (2, family("李明"), 350),
     ]

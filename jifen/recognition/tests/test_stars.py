@@ -4,6 +4,7 @@ spending and expiry never take a star away; the settings and the opt-out service
 from datetime import UTC, datetime
 
 import pytest
+from django.utils.translation import ngettext
 
 from jifen.ledger import services as ledger
 from jifen.ledger.models import Account
@@ -33,7 +34,9 @@ def test_it_counts_a_star_for_each_threshold_reached(lifetime, count, next_at, p
 
 def test_a_star_has_the_programmes_name_or_says_how_many():
     assert stars_for(2500, DEFAULT, ["新星", "银星"]).name == "银星"
-    assert stars_for(3500, DEFAULT, ["新星", "银星"]).name == "3 stars"
+    assert stars_for(3500, DEFAULT, ["新星", "银星"]).name == ngettext(
+        "%(count)d star", "%(count)d stars", 3
+    ) % {"count": 3}
     assert stars_for(10, DEFAULT).name == ""
 
 

@@ -1,12 +1,23 @@
 """A small hand-computed world for the leaderboards (the numbers are in december's docstring)."""
 
 import time_machine
+from django.utils.translation import gettext
 
 from jifen.ledger import services as ledger
 from jifen.programmes.models import Member
 from jifen.testing import make_household, make_member, make_user
 
 NOW = "2026-12-15 10:00 +0800"
+
+
+def family(name: str) -> str:
+    """A household's public label, in the language the test runs in."""
+    return gettext("%(name)s's family") % {"name": name}
+
+
+def pair(child: str, adult: str) -> str:
+    """A parent–child pair's public label, in the language the test runs in."""
+    return gettext("%(child)s and %(adult)s") % {"child": child, "adult": adult}
 
 
 def award(member, amount, when):

@@ -195,10 +195,12 @@ def _anyone(shop: Shop, code: str) -> list[Redemption]:
     return [found] if found else []
 
 
-def _with_balance(shop: Shop, points: int, below: int | None = SAVING) -> Member | None:
+def _with_balance(
+    shop: Shop, points: int, below: int | None = SAVING, *, housed: bool = False
+) -> Member | None:
     """A resident (not the demo resident, whose story is told apart) whose balance covers
     `points`, below `below` when there is one: those saving up keep their points for the
-    dearer rewards."""
+    dearer rewards. `housed`: only residents of a household (a delivery needs its address)."""
     wallets = (
         Account.objects.filter(
             programme=shop.programme,
@@ -209,6 +211,8 @@ def _with_balance(shop: Shop, points: int, below: int | None = SAVING) -> Member
         .exclude(member__phone=RESIDENT_PHONE)
         .order_by("id")
     )
+    if housed:
+        wallets = wallets.filter(member__household__isnull=False)
     near = wallets.filter(balance__lt=below) if below else wallets
     ids = list(near.values_list("member_id", flat=True)) or list(
         wallets.values_list("member_id", flat=True)
@@ -223,7 +227,6 @@ def _with_balance(shop: Shop, points: int, below: int | None = SAVING) -> Member
 ORDERS = [  # (days ago, coupon, what became of it)
     *[(ago, "物业费九折券", DELIVERED) for ago in (150, 100, 80, 33)],
     *[(ago, "物业费八折券", DELIVERED) for ago in (125, 62, 20)],
-    (47, "物业费九折券", REFUSED),
     (14, "物业费九折券", (("notified", 1),)),  # past its 7 working days: overdue
     (2, "物业费八折券", DELIVERED),  # on its way
 ]
@@ -236,6 +239,12 @@ def _big_tickets(shop: Shop) -> list[Event]:
     for ago, coupon, steps in ORDERS:
         at = shop.at(shop.today - timedelta(days=ago), 10, 30)
         events += deliver(shop, at, partial(_order, shop, coupon), steps)
+    # The refused order: on the first of these days on which a resident of a household has
+    # the points (balances run low between paydays, and which day depends on the calendar).
+    refused: list[Redemption] = []
+    for ago in range(47, 19, -2):
+        at = shop.at(shop.today - timedelta(days=ago), 11, 0)
+        events += deliver(shop, at, partial(_order_once, shop, "物业费九折券", refused), REFUSED)
     for ago in range(160, 0, -30):
         at = shop.at(shop.today - timedelta(days=ago), 18, 15)
         events += visit(shop, at, partial(_named, shop, "健身月卡", "gym"), (9, 1, 0, 0))
@@ -246,12 +255,21 @@ def _big_tickets(shop: Shop) -> list[Event]:
 
 def _order(shop: Shop, name: str) -> list[Redemption]:
     reward = shop.rewards[name]
-    member = _with_balance(shop, reward.points, below=STAR)
+    member = _with_balance(shop, reward.points, below=STAR, housed=True)
     if member is None or member.household is None:
         return []
     address = f"{member.community.name}{member.household.label}"
     found = redeem(member, reward, shop.stores["property"], address)
     return [found] if found else []
+
+
+def _order_once(shop: Shop, name: str, done: list[Redemption]) -> list[Redemption]:
+    """An order unless one of its group was placed already (`done` keeps it)."""
+    if done:
+        return []
+    found = _order(shop, name)
+    done.extend(found)
+    return found
 
 
 def _named(shop: Shop, name: str, code: str) -> list[Redemption]:
