@@ -19,7 +19,7 @@ from jifen.insights.tables import KPIS
 from jifen.ledger.services import award_points
 from jifen.programmes.models import Member
 from jifen.recognition import services
-from jifen.recognition.models import Board, NameDisplay, Period
+from jifen.recognition.models import Board, NameDisplay, Period, RecognitionSettings
 from jifen.recognition.names import settings_of
 from jifen.recognition.standings import refresh
 from jifen.recognition.titles import give_titles
@@ -33,9 +33,8 @@ FORMS_OF_HIDDEN = [HIDDEN, "欧*娜", "欧**娜"]  # her name real or masked
 @pytest.fixture
 def hidden(programme, community, member, admin):
     """欧阳娜娜 opted out and tops every board; the programme shows real names."""
-    settings_of(programme).__class__.objects.filter(programme=programme).update(
-        name_display=NameDisplay.REAL
-    )
+    settings_of(programme)  # made on first use
+    RecognitionSettings.objects.filter(programme=programme).update(name_display=NameDisplay.REAL)
     her = make_member(community=community, name=HIDDEN, phone="13912345678")
     services.set_preference(member=her, hide_name=True)
     with time_machine.travel("2025-06-01 10:00 +0800"):
